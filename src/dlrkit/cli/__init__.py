@@ -1,0 +1,111 @@
+"""The `dlrkit` command line: a thin layer over the library.
+
+Dispatch uses argparse (standard library) so `dlrkit explain` starts in a few tens of
+milliseconds; rich is imported only when printing to a terminal. Exit codes: 0 success,
+1 not found (unknown code, nothing matched), 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from dlrkit.catalog.registry import NAMESPACES
+
+KINDS = ("status", "error", "hangup_cause", "api_error", "dlr_status")
+CHANNELS = sorted({c for ns in NAMESPACES.values() for c in ns.channels})
+
+
+def _filters(p: argparse.ArgumentParser, provider: bool = True) -> None:
+    if provider:
+        p.add_argument("--provider", "-p", choices=list(NAMESPACES), help="only this provider or standard")
+    p.add_argument("--kind", "-k", choices=KINDS, help="only this kind of code")
+    p.add_argument("--channel", "-c", choices=CHANNELS, metavar="CHANNEL", help="only this channel")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from dlrkit.cli import catalog_cmds as cc
+
+    parser = argparse.ArgumentParser(
+        prog="dlrkit",
+        description="Explain provider codes and turn delivery reports into actionable outcomes.",
+    )
+    parser.add_argument("--version", action="version", version="dlrkit 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "explain",
+        help="explain a code of a provider or standard",
+        description="Explain a status, error or hangup code: meaning, what to do, the standard under "
+        "it, equivalents at other providers, migrations and conflicts between sources. "
+        "Examples: dlrkit explain infobip 27; dlrkit explain sip 486; "
+        "dlrkit explain smpp ESME_RINVDSTADR",
+    )
+    p.add_argument("provider", choices=list(NAMESPACES), metavar="PROVIDER", help=", ".join(NAMESPACES))
+    p.add_argument("code", metavar="CODE_OR_NAME", help="a code (27, 0x0B, DELIVRD) or a name")
+    _filters(p, provider=False)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cc.cmd_explain)
+
+    p = sub.add_parser(
+        "translate",
+        help="legacy Infobip voice code to new codes, and back",
+        description="Translate Infobip voice error codes across the 2024-10-09 migration: "
+        "a legacy 5xxx code to its 10xxx codes (dlrkit translate infobip 5004), or a "
+        "10xxx code to the legacy codes it replaces (dlrkit translate infobip 10400).",
+    )
+    p.add_argument("provider", choices=["infobip"], metavar="PROVIDER", help="infobip")
+    p.add_argument("code", metavar="CODE", help="a 5xxx or 10xxx voice error code, or its name")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cc.cmd_translate)
+
+    codes = sub.add_parser("codes", help="list, search or export the catalog")
+    csub = codes.add_subparsers(dest="codes_command", metavar="ACTION", required=True)
+    p = csub.add_parser("list", help="list codes", description="List catalog entries.")
+    _filters(p)
+    p.add_argument("--json", action="store_true", help="print JSON records")
+    p.set_defaults(func=cc.cmd_codes_list)
+    p = csub.add_parser(
+        "search",
+        help="full-text search",
+        description="Search codes, names, groups, descriptions and advice. Every word must match.",
+    )
+    p.add_argument("query", help="words to look for, e.g. 'absent subscriber'")
+    _filters(p)
+    p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON records")
+    p.set_defaults(func=cc.cmd_codes_search)
+    p = csub.add_parser(
+        "export",
+        help="export the catalog as JSON or CSV",
+        description="Export one record per documented row with the stable keys of the catalog "
+        "vocabulary (provider, kind, channel, code, name, group_id, ... sources).",
+    )
+    _filters(p)
+    p.add_argument("--format", "-f", choices=["json", "csv"], default="json", help="default json")
+    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+    p.set_defaults(func=cc.cmd_codes_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from dlrkit.errors import DlrkitError
+
+    try:
+        return int(args.func(args))
+    except DlrkitError as exc:
+        from dlrkit.cli.render import error
+
+        error(str(exc))
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

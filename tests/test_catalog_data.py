@@ -1,0 +1,119 @@
+"""Data-driven checks over every catalog entry: schema, vocabulary, links, and our own words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dlrkit import Catalog, Entry
+from dlrkit.catalog.model import KINDS_WITH_STATE
+from dlrkit.catalog.registry import NAMESPACES
+from dlrkit.outcome import Party, Reason, Retry, State
+
+from . import seeds
+
+CATALOG = Catalog.default()
+ENTRIES = CATALOG.entries
+SHINGLE = 7  # words in a row shared with a source = copied prose
+
+
+def _eid(e: Entry) -> str:
+    return f"{e.provider}-{e.kind.value}-{e.channel}-{e.code}-{e.row}"
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.casefold())
+
+
+def _shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
+    w = _words(text)
+    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
+
+
+SOURCE_SHINGLES = {sid: _shingles(seeds.text(sid)) for sid in seeds.FILES}
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=_eid)
+def test_entry_is_well_formed(entry: Entry) -> None:
+    ns = NAMESPACES[entry.provider]
+    assert entry.channel in ns.channels
+    assert entry.reason in Reason and entry.retry in Retry and entry.party in Party
+    if entry.kind in KINDS_WITH_STATE:
+        assert entry.state in State
+    if entry.retry_after is not None:
+        assert entry.retry == Retry.LATER and entry.retry_after > 0
+    if entry.reason == Reason.NONE:
+        assert entry.retry == Retry.NEVER, "success needs no retry"
+    if ns.is_standard:
+        assert entry.sources == () and entry.extra.get("spec"), "a standard's entry cites its spec"
+    else:
+        assert entry.sources and all(s in CATALOG.sources for s in entry.sources)
+    assert entry.description.strip() and entry.action.strip()
+    assert entry.description != entry.action
+    if entry.standard is not None:
+        target = CATALOG.standard_of(entry)
+        assert target is not None and NAMESPACES[target.provider].is_standard
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.sources], ids=_eid)
+def test_description_is_our_own_words(entry: Entry) -> None:
+    """No run of SHINGLE words of our description or action appears in the entry's sources."""
+    for field in ("description", "action"):
+        ours = _shingles(getattr(entry, field))
+        for sid in entry.sources:
+            copied = ours & SOURCE_SHINGLES[sid]
+            assert not copied, f"{field} copies source {sid}: {' '.join(sorted(copied)[0])!r}"
+
+
+def test_keys_repeat_only_as_documented_quirks() -> None:
+    seen: dict[tuple[object, ...], list[Entry]] = {}
+    for e in ENTRIES:
+        seen.setdefault(e.key, []).append(e)
+    repeated = {k: v for k, v in seen.items() if len(v) > 1}
+    assert all(e.quirk for rows in repeated.values() for e in rows)
+    assert {(k[0], k[2], k[3]) for k in repeated} == {
+        ("infobip", "general", 2053),
+        ("infobip", "general", 4102),
+        ("smspartner", "hlr", 2053),
+    }
+
+
+def test_every_namespace_has_entries_and_every_data_folder_is_registered() -> None:
+    """Registry and data agree both ways."""
+    from importlib import resources
+
+    data = resources.files("dlrkit.catalog").joinpath("data")
+    folders = {p.name for p in data.iterdir() if p.is_dir()} - {"relations"}
+    assert folders == set(NAMESPACES)
+    for name, ns in NAMESPACES.items():
+        channels = {e.channel for e in ENTRIES if e.provider == name}
+        assert channels == set(ns.channels), name
+
+
+def test_every_standard_link_resolves_and_numbering_links_are_derived() -> None:
+    derived = [e for e in ENTRIES if e.standard and e.standard.via == "numbering"]
+    assert len(derived) > 100
+    for e in derived:
+        target = CATALOG.standard_of(e)
+        assert target is not None
+        assert isinstance(e.code, int) and isinstance(target.code, int)
+    # spot-check the arithmetic of each rule
+    pairs = {
+        ("infobip", 27): "map:error:27",
+        ("infobip", 256): "map:sm_delivery_failure:0",
+        ("infobip", 502): "map:provider_error:2",
+        ("infobip", 1031): "map:open_refuse:7",
+        ("infobip", 1152): "sccp:return_cause:0",
+        ("infobip", 1281): "map:user_abort:0",
+        ("infobip", 1541): "map:provider_abort:5",
+        ("infobip", 1796): "map:notice:4",
+        ("infobip", 5480): "sip:response:480",
+        ("infobip", 5603): "sip:response:603",
+        ("smspartner", 27): "map:error:27",
+    }
+    for (provider, code), ref in pairs.items():
+        (e,) = [x for x in CATALOG.lookup(provider, code) if x.kind == "error"]
+        assert e.standard is not None and e.standard.ref == ref
+    (dup,) = CATALOG.lookup("infobip", 5492)
+    assert dup.standard is None, "there is no SIP 492"

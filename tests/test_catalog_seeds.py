@@ -1,0 +1,121 @@
+"""Every fact of the five seed documents, read independently, is in the catalog exactly."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from dlrkit import Catalog, Entry
+
+from . import seeds
+
+INFOBIP_001 = seeds.infobip_reference("001")
+INFOBIP_002 = seeds.infobip_reference("002")
+SMSPARTNER = seeds.smspartner()
+PLIVO = seeds.plivo()
+MIGRATION = seeds.migration()
+
+
+def _id(row: seeds.Row) -> str:
+    return f"{row.source}-{row.kind}-{row.channel}-{row.code}-{row.name or row.group_id}"
+
+
+def _matches(catalog: Catalog, row: seeds.Row) -> list[Entry]:
+    candidates = catalog.lookup(row.provider, row.code, row.kind, row.channel)
+    out = []
+    for e in candidates:
+        if row.name is not None and e.name != row.name:
+            continue
+        if row.group_id is not None and e.group_id != row.group_id:
+            continue
+        out.append(e)
+    return out
+
+
+@pytest.mark.parametrize("row", INFOBIP_001 + SMSPARTNER + PLIVO, ids=_id)
+def test_row_is_in_the_catalog_exactly(catalog: Catalog, row: seeds.Row) -> None:
+    found = _matches(catalog, row)
+    assert len(found) == 1, f"{_id(row)}: {len(found)} matching entries"
+    e = found[0]
+    assert e.name == row.name
+    assert e.group_id == row.group_id
+    assert e.group_name == row.group_name
+    assert e.permanent == row.permanent
+    assert row.source in e.sources
+    for key, value in row.extra.items():
+        assert str(e.extra[key]) == value, key
+
+
+@pytest.mark.parametrize("row", INFOBIP_002, ids=_id)
+def test_hlr_row_is_recorded_as_second_source(catalog: Catalog, row: seeds.Row) -> None:
+    found = [e for e in _matches(catalog, row) if "002" in e.sources]
+    assert found, f"{_id(row)} is not recorded with source 002"
+    assert all(e.permanent == row.permanent for e in found)
+
+
+@pytest.mark.parametrize(
+    ("source", "rows"),
+    [("001", INFOBIP_001), ("002", INFOBIP_002), ("003", SMSPARTNER), ("004", PLIVO)],
+)
+def test_one_record_per_documented_row(catalog: Catalog, source: str, rows: list[seeds.Row]) -> None:
+    """Nothing merged, nothing invented: per namespace, catalog rows citing the source = seed rows."""
+    seed_counts = Counter((r.provider, r.kind, r.channel) for r in rows)
+    catalog_counts = Counter((e.provider, e.kind.value, e.channel) for e in catalog.entries if source in e.sources)
+    assert catalog_counts == seed_counts
+
+
+def test_migration_mappings(catalog: Catalog) -> None:
+    for legacy, targets in MIGRATION.migrated.items():
+        (e,) = catalog.lookup("infobip", legacy, "error", "voice")
+        assert e.replaced_by == tuple(t[0] for t in targets), legacy
+        assert e.migration == ("migrated" if targets else "no_target")
+        assert e.retired is False
+        assert e.name == MIGRATION.legacy[legacy][0]
+        assert "000" in e.sources
+        for code, group, name in targets:
+            (t,) = catalog.lookup("infobip", code, "error", "voice")
+            assert (t.name, t.group_id) == (name, group)
+            assert legacy in (t.replaces or ())
+
+
+def test_retired_codes(catalog: Catalog) -> None:
+    assert sorted(MIGRATION.retired) == [5481, 5488, 5491, 5501]
+    for code in MIGRATION.retired:
+        (e,) = catalog.lookup("infobip", code, "error", "voice")
+        assert e.retired is True
+        assert e.replaced_by == ()
+        assert e.name == MIGRATION.legacy[code][0]
+        assert "000" in e.sources
+
+
+def test_introduced_codes(catalog: Catalog) -> None:
+    for code, group, name in MIGRATION.introduced:
+        (e,) = catalog.lookup("infobip", code, "error", "voice")
+        assert (e.name, e.group_id, e.migration, e.replaces) == (name, group, "introduced", ())
+        assert e.sources == ("000",)
+
+
+def test_status_reason_busy(catalog: Catalog) -> None:
+    status, group, name, error, error_name = MIGRATION.status_reason
+    (s,) = catalog.lookup("infobip", status, "status", "voice")
+    assert (s.name, s.group_id) == (name, group)
+    partners = catalog.status_reason_partners(s)
+    assert [(p.code, p.name) for p in partners] == [(error, error_name)]
+    (err,) = catalog.lookup("infobip", error, "error", "voice")
+    assert [p.code for p in catalog.status_reason_partners(err)] == [status]
+
+
+def test_legacy_group_conflicts_are_recorded(catalog: Catalog) -> None:
+    """Where 000 and 001 disagree on a legacy code's group, both values are on the entry."""
+    seen = set()
+    for legacy, (_, group) in MIGRATION.legacy.items():
+        (e,) = catalog.lookup("infobip", legacy, "error", "voice")
+        if group is not None and e.group_id is not None and group != e.group_id:
+            seen.add(legacy)
+            (c,) = [c for c in e.conflicts if c.field == "group_id"]
+            assert c.values == {"001": e.group_id, "000": group}
+        else:
+            assert not [c for c in e.conflicts if c.field == "group_id"]
+    # the seeds' README names 5480 and 5603; 5004 (001: group 3, 000: legacy group 2) is the third
+    assert seen == {5004, 5480, 5603}
