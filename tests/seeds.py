@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SEEDS = Path(os.environ.get("DLRKIT_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
+SEEDS = Path(
+    os.environ.get("DLRKIT_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds")
+)
 FILES = {
     "000": "000_0f4f1a13effe02f0.txt",
     "001": "001_1301a07079af433e.txt",
@@ -84,18 +86,37 @@ def infobip_reference(source: str = "001") -> list[Row]:
                     continue
                 name_tok = tokens[i + 2] if i + 2 < len(tokens) else ""
                 name = name_tok if _NAME_RE.match(name_tok) else None
-                rows.append(Row("infobip", kind, channel, code, source, name,
-                                group[1] if group else None, group[0] if group else None, nxt == "true"))
+                rows.append(
+                    Row(
+                        "infobip",
+                        kind,
+                        channel,
+                        code,
+                        source,
+                        name,
+                        group[1] if group else None,
+                        group[0] if group else None,
+                        nxt == "true",
+                    )
+                )
                 i += 2
                 continue
             name = nxt if _NAME_RE.match(nxt) else None
             if name is None and source == "001":
                 i += 1
                 continue
-            row = Row("infobip", kind, channel, code, source, name,
-                      group[1] if group else None, group[0] if group else None)
+            row = Row(
+                "infobip",
+                kind,
+                channel,
+                code,
+                source,
+                name,
+                group[1] if group else None,
+                group[0] if group else None,
+            )
             if channel == "dlt" and source == "001":
-                m = re.search(r"^(\d+) - ", "\n".join(tokens[i + 2:i + 5]), re.M)
+                m = re.search(r"^(\d+) - ", "\n".join(tokens[i + 2 : i + 5]), re.M)
                 if m:
                     row.extra["status_id"] = m.group(1)
             rows.append(row)
@@ -123,6 +144,7 @@ def infobip_reference(source: str = "001") -> list[Row]:
 
 
 # --- Infobip voice migration (000) -----------------------------------------------------------
+
 
 @dataclass
 class Migration:
@@ -160,10 +182,14 @@ def migration() -> Migration:
         if m:
             retired.append(int(m[1]))
             legacy[int(m[1])] = (m[2], None)
-    introduced = [(int(t[1]), int(t[2]), t[3]) for t in (target_re.match(x) for x in new.splitlines()) if t]
+    introduced = [
+        (int(t[1]), int(t[2]), t[3]) for t in (target_re.match(x) for x in new.splitlines()) if t
+    ]
     s = re.search(r"^(\d+) \(NEW\)(\d)([A-Z_]+?)(1\d{4})([A-Z_]+)$", sr, re.M)
     assert s, "status reason row not found in 000"
-    return Migration(migrated, legacy, retired, introduced, (int(s[1]), int(s[2]), s[3], int(s[4]), s[5]))
+    return Migration(
+        migrated, legacy, retired, introduced, (int(s[1]), int(s[2]), s[3], int(s[4]), s[5])
+    )
 
 
 # --- SMSPartner (003) -------------------------------------------------------------------------
@@ -210,22 +236,53 @@ def smspartner() -> list[Row]:
         if not line.startswith("|"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if not cells or not cells[0] or set(cells[0]) <= set(":-") or cells[0] in ("Codes", "statusId", "errorId"):
+        if (
+            not cells
+            or not cells[0]
+            or set(cells[0]) <= set(":-")
+            or cells[0] in ("Codes", "statusId", "errorId")
+        ):
             continue
         if channel == "hlr":
             # a damaged row may hold two rows' cells ("| 508 | false | | 509 | false | NAME | ...")
             while cells:
                 code = int(cells[0])
                 if kind == "status":
-                    rows.append(Row("smspartner", kind, channel, code, "003", cells[1], group[1], group[0]))
+                    rows.append(
+                        Row("smspartner", kind, channel, code, "003", cells[1], group[1], group[0])
+                    )
                     break
                 permanent = cells[1] == "true"
                 name = cells[2] or None
                 if name is None and len(cells) > 3 and cells[3].isdigit():
-                    rows.append(Row("smspartner", kind, channel, code, "003", None, group[1], group[0], permanent))
+                    rows.append(
+                        Row(
+                            "smspartner",
+                            kind,
+                            channel,
+                            code,
+                            "003",
+                            None,
+                            group[1],
+                            group[0],
+                            permanent,
+                        )
+                    )
                     cells = cells[3:]
                     continue
-                rows.append(Row("smspartner", kind, channel, code, "003", name, group[1], group[0], permanent))
+                rows.append(
+                    Row(
+                        "smspartner",
+                        kind,
+                        channel,
+                        code,
+                        "003",
+                        name,
+                        group[1],
+                        group[0],
+                        permanent,
+                    )
+                )
                 break
             continue
         code: int | str = int(cells[0]) if cells[0].isdigit() else cells[0]
@@ -235,6 +292,7 @@ def smspartner() -> list[Row]:
 
 
 # --- Plivo (004) ------------------------------------------------------------------------------
+
 
 def plivo() -> list[Row]:
     records: list[list[str]] = []
@@ -250,7 +308,14 @@ def plivo() -> list[Row]:
         head = re.match(r"^(\d+) (.+)$", cells[0])
         assert head, cells
         rows.append(
-            Row("plivo", "hangup_cause", "voice", int(head[1]), "004", head[2],
-                extra={"hangup_source": cells[-3], "direction": cells[-2], "call_state": cells[-1]})
+            Row(
+                "plivo",
+                "hangup_cause",
+                "voice",
+                int(head[1]),
+                "004",
+                head[2],
+                extra={"hangup_source": cells[-3], "direction": cells[-2], "call_state": cells[-1]},
+            )
         )
     return rows

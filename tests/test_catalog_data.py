@@ -9,7 +9,7 @@ import pytest
 from dlrkit import Catalog, Entry
 from dlrkit.catalog.model import KINDS_WITH_STATE
 from dlrkit.catalog.registry import NAMESPACES
-from dlrkit.outcome import Party, Reason, Retry, State
+from dlrkit.vocab import Party, Reason, Retry, State
 
 from . import seeds
 
@@ -38,22 +38,29 @@ SOURCE_SHINGLES = {sid: _shingles(seeds.text(sid)) for sid in seeds.FILES}
 def test_entry_is_well_formed(entry: Entry) -> None:
     ns = NAMESPACES[entry.provider]
     assert entry.channel in ns.channels
-    assert entry.reason in Reason and entry.retry in Retry and entry.party in Party
+    assert entry.reason in Reason
+    assert entry.retry in Retry
+    assert entry.party in Party
     if entry.kind in KINDS_WITH_STATE:
         assert entry.state in State
     if entry.retry_after is not None:
-        assert entry.retry == Retry.LATER and entry.retry_after > 0
+        assert entry.retry == Retry.LATER
+        assert entry.retry_after > 0
     if entry.reason == Reason.NONE:
         assert entry.retry == Retry.NEVER, "success needs no retry"
     if ns.is_standard:
-        assert entry.sources == () and entry.extra.get("spec"), "a standard's entry cites its spec"
+        assert entry.sources == ()
+        assert entry.extra.get("spec"), "a standard's entry cites its spec"
     else:
-        assert entry.sources and all(s in CATALOG.sources for s in entry.sources)
-    assert entry.description.strip() and entry.action.strip()
+        assert entry.sources
+        assert all(s in CATALOG.sources for s in entry.sources)
+    assert entry.description.strip()
+    assert entry.action.strip()
     assert entry.description != entry.action
     if entry.standard is not None:
         target = CATALOG.standard_of(entry)
-        assert target is not None and NAMESPACES[target.provider].is_standard
+        assert target is not None
+        assert NAMESPACES[target.provider].is_standard
 
 
 @pytest.mark.parametrize("entry", [e for e in ENTRIES if e.sources], ids=_eid)
@@ -97,7 +104,8 @@ def test_every_standard_link_resolves_and_numbering_links_are_derived() -> None:
     for e in derived:
         target = CATALOG.standard_of(e)
         assert target is not None
-        assert isinstance(e.code, int) and isinstance(target.code, int)
+        assert isinstance(e.code, int)
+        assert isinstance(target.code, int)
     # spot-check the arithmetic of each rule
     pairs = {
         ("infobip", 27): "map:error:27",
@@ -114,6 +122,7 @@ def test_every_standard_link_resolves_and_numbering_links_are_derived() -> None:
     }
     for (provider, code), ref in pairs.items():
         (e,) = [x for x in CATALOG.lookup(provider, code) if x.kind == "error"]
-        assert e.standard is not None and e.standard.ref == ref
+        assert e.standard is not None
+        assert e.standard.ref == ref
     (dup,) = CATALOG.lookup("infobip", 5492)
     assert dup.standard is None, "there is no SIP 492"

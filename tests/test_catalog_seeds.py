@@ -58,10 +58,14 @@ def test_hlr_row_is_recorded_as_second_source(catalog: Catalog, row: seeds.Row) 
     ("source", "rows"),
     [("001", INFOBIP_001), ("002", INFOBIP_002), ("003", SMSPARTNER), ("004", PLIVO)],
 )
-def test_one_record_per_documented_row(catalog: Catalog, source: str, rows: list[seeds.Row]) -> None:
+def test_one_record_per_documented_row(
+    catalog: Catalog, source: str, rows: list[seeds.Row]
+) -> None:
     """Nothing merged, nothing invented: per namespace, catalog rows citing the source = seed rows."""
     seed_counts = Counter((r.provider, r.kind, r.channel) for r in rows)
-    catalog_counts = Counter((e.provider, e.kind.value, e.channel) for e in catalog.entries if source in e.sources)
+    catalog_counts = Counter(
+        (e.provider, e.kind.value, e.channel) for e in catalog.entries if source in e.sources
+    )
     assert catalog_counts == seed_counts
 
 

@@ -20,7 +20,10 @@ def test_two_statuses_share_a_name(catalog: Catalog) -> None:
 
 
 def test_two_chat_errors_share_a_name(catalog: Catalog) -> None:
-    assert [e.code for e in catalog.by_name("infobip", "EC_DATA_MISMATCH", channel="chat")] == [7023, 7102]
+    assert [e.code for e in catalog.by_name("infobip", "EC_DATA_MISMATCH", channel="chat")] == [
+        7023,
+        7102,
+    ]
 
 
 def test_name_with_a_space_is_kept(catalog: Catalog) -> None:
@@ -56,12 +59,14 @@ def test_5481_is_retired_but_absent_from_the_reference(catalog: Catalog) -> None
 
 def test_5603_is_missing_from_the_hlr_copy(catalog: Catalog) -> None:
     (e,) = catalog.lookup("infobip", 5603)
-    assert "002" not in e.sources and "001" in e.sources
+    assert "002" not in e.sources
+    assert "001" in e.sources
 
 
 def test_smspartner_hlr_drops_a_name_and_rows(catalog: Catalog) -> None:
     (e508,) = catalog.lookup("smspartner", 508, "error", "hlr")
-    assert e508.name is None and e508.quirk
+    assert e508.name is None
+    assert e508.quirk
     (e509,) = catalog.lookup("smspartner", 509, "error", "hlr")
     assert e509.name == "EC_DUPLICATED_INVOKE_ID"
     hlr = {e.code for e in catalog.select("smspartner", "error", "hlr")}
@@ -72,7 +77,8 @@ def test_smspartner_hlr_drops_a_name_and_rows(catalog: Catalog) -> None:
 
 def test_smspartner_code_outside_its_table(catalog: Catalog) -> None:
     (e,) = catalog.lookup("smspartner", 992, "api_error", "send_sms")
-    assert e.name == "Unauthorized sender" and e.quirk
+    assert e.name == "Unauthorized sender"
+    assert e.quirk
 
 
 def test_smspartner_mail_repeats_a_message(catalog: Catalog) -> None:

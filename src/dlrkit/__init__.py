@@ -3,14 +3,20 @@
     >>> from dlrkit import explain
     >>> explain("infobip", 5004)[0].entry.replaced_by
     (10400, 10401, 10402)
+
+Public names are imported on first use (PEP 562), so `import dlrkit` and the CLI stay fast.
 """
 
 from __future__ import annotations
 
-from dlrkit.catalog import Catalog, Entry
-from dlrkit.errors import CatalogError, DlrkitError, InputError, UnknownCodeError
-from dlrkit.explain import Explanation, explain, translate
-from dlrkit.outcome import Party, Reason, Retry, State
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dlrkit.catalog import Catalog, Entry
+    from dlrkit.errors import CatalogError, DlrkitError, InputError, UnknownCodeError
+    from dlrkit.explain import Explanation, explain, translate
+    from dlrkit.vocab import Party, Reason, Retry, State
 
 __all__ = [
     "Catalog",
@@ -28,3 +34,31 @@ __all__ = [
     "translate",
 ]
 __version__ = "0.1.0"
+
+_HOME = {
+    "Catalog": "dlrkit.catalog",
+    "Entry": "dlrkit.catalog",
+    "CatalogError": "dlrkit.errors",
+    "DlrkitError": "dlrkit.errors",
+    "InputError": "dlrkit.errors",
+    "UnknownCodeError": "dlrkit.errors",
+    "Explanation": "dlrkit.explain",
+    "explain": "dlrkit.explain",
+    "translate": "dlrkit.explain",
+    "Party": "dlrkit.vocab",
+    "Reason": "dlrkit.vocab",
+    "Retry": "dlrkit.vocab",
+    "State": "dlrkit.vocab",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dlrkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

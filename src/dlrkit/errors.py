@@ -1,9 +1,9 @@
 """dlrkit's exceptions: one tree, so callers can catch everything dlrkit raises with one clause.
 
-    DlrkitError
-    ├── CatalogError          a data file breaks the catalog's rules (names file, row, field)
-    ├── UnknownCodeError      a look-up found nothing (carries the closest known codes)
-    └── InputError            a payload or argument dlrkit cannot accept (names the field)
+DlrkitError
+├── CatalogError          a data file breaks the catalog's rules (names file, row, field)
+├── UnknownCodeError      a look-up found nothing (carries the closest known codes)
+└── InputError            a payload or argument dlrkit cannot accept (names the field)
 """
 
 from __future__ import annotations

@@ -1,15 +1,13 @@
 """Explain a code: the entry (or entries: ids are not unique) and everything related to it.
 
-    >>> from dlrkit import explain
-    >>> [x.entry.name for x in explain("plivo", 3010)]
-    ['Busy Line']
+>>> from dlrkit import explain
+>>> [x.entry.name for x in explain("plivo", 3010)]
+['Busy Line']
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import msgspec
+from typing import Any, NamedTuple
 
 from dlrkit.catalog import Catalog, Code, Entry
 
@@ -45,7 +43,7 @@ RECORD_KEYS = (
 )
 
 
-class Explanation(msgspec.Struct, frozen=True, kw_only=True):
+class Explanation(NamedTuple):
     """One entry with its relations."""
 
     entry: Entry
@@ -60,8 +58,14 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
         cat = catalog or Catalog.default()
 
         def brief(e: Entry) -> dict[str, Any]:
-            return {"provider": e.provider, "kind": e.kind.value, "channel": e.channel, "code": e.code,
-                    "name": e.name, "reason": e.reason.value}
+            return {
+                "provider": e.provider,
+                "kind": e.kind.value,
+                "channel": e.channel,
+                "code": e.code,
+                "name": e.name,
+                "reason": e.reason.value,
+            }
 
         out = record(self.entry, cat)
         out["relations"] = {
@@ -78,7 +82,7 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
 def record(entry: Entry, catalog: Catalog) -> dict[str, Any]:
     """The export record of an entry: the stable keys of DESIGN.md's catalog vocabulary."""
     std = catalog.standard_of(entry)
-    raw = msgspec.to_builtins(entry)
+    raw = entry.to_dict()
     out: dict[str, Any] = {}
     for key in RECORD_KEYS:
         if key == "standard":
@@ -93,6 +97,9 @@ def record(entry: Entry, catalog: Catalog) -> dict[str, Any]:
             out[key] = [catalog.sources[s].file for s in entry.sources]
         elif key == "conflicts":
             out[key] = raw.get("conflicts", [])
+        elif key in ("kind", "state", "reason", "retry", "party"):
+            value = raw.get(key)
+            out[key] = value.value if value is not None else None
         elif key == "extra":
             out[key] = raw.get("extra", {})
         else:
@@ -106,10 +113,14 @@ def explain_entry(entry: Entry, catalog: Catalog) -> Explanation:
         standards=tuple(catalog.standard_chain(entry)),
         equivalents=tuple(catalog.equivalents(entry)),
         replaced_by=tuple(
-            e for c in entry.replaced_by or () for e in catalog.lookup(entry.provider, c, "error", entry.channel)
+            e
+            for c in entry.replaced_by or ()
+            for e in catalog.lookup(entry.provider, c, "error", entry.channel)
         ),
         replaces=tuple(
-            e for c in entry.replaces or () for e in catalog.lookup(entry.provider, c, "error", entry.channel)
+            e
+            for c in entry.replaces or ()
+            for e in catalog.lookup(entry.provider, c, "error", entry.channel)
         ),
         status_reason=tuple(catalog.status_reason_partners(entry)),
         above=tuple(catalog.above(entry)),

@@ -11,15 +11,16 @@ lock. `Catalog.from_directory()` reads TOML data files with the same checks.
 
 from __future__ import annotations
 
+import _thread
+import json
+import os
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from importlib import resources
-from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import msgspec
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from dlrkit.catalog.model import (
     Code,
@@ -48,13 +49,14 @@ __all__ = [
     "StatusReason",
 ]
 
+COMPILED = os.path.join(os.path.dirname(__file__), "compiled.json")
 _HEX_RE = re.compile(r"^0[xX][0-9a-fA-F]+$")
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _EMPTY: tuple[Entry, ...] = ()
 
 
 def normalize_code(code: Code) -> Code:
-    """"27" -> 27, "0x0B" -> 11, " DELIVRD " -> "DELIVRD"; ints pass through."""
+    """ "27" -> 27, "0x0B" -> 11, " DELIVRD " -> "DELIVRD"; ints pass through."""
     if isinstance(code, int):
         return code
     text = code.strip()
@@ -73,7 +75,7 @@ class Catalog:
     """Every entry, indexed for look-up by code, by name and by words; relations on demand."""
 
     _default: ClassVar[Catalog | None] = None
-    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _lock: ClassVar[_thread.LockType] = _thread.allocate_lock()
 
     def __init__(self, compiled: CompiledCatalog):
         self._compiled = compiled
@@ -106,23 +108,27 @@ class Catalog:
         if cls._default is None:
             with cls._lock:
                 if cls._default is None:
-                    data = resources.files("dlrkit.catalog").joinpath("compiled.json").read_bytes()
-                    cls._default = cls.from_json(data)
+                    with open(COMPILED, "rb") as f:
+                        # checked when it was built (and by the test suite): no second check here
+                        cls._default = cls.from_json(f.read(), check=False)
         return cls._default
 
     @classmethod
-    def from_json(cls, data: bytes) -> Catalog:
+    def from_json(cls, data: bytes, *, check: bool = True) -> Catalog:
         try:
-            compiled = msgspec.json.decode(data, type=CompiledCatalog)
-        except msgspec.ValidationError as exc:
-            raise CatalogError("compiled.json", str(exc)) from exc
+            compiled = CompiledCatalog.from_dict(json.loads(data))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise CatalogError("compiled.json", f"unreadable ({exc}); rebuild it") from exc
         catalog = cls(compiled)
-        catalog._check_links()
+        if check:
+            catalog._check_links()
         return catalog
 
     @classmethod
     def from_directory(cls, path: str | Path) -> Catalog:
         """Read and check TOML data files (the format of docs/catalog-format.md)."""
+        from pathlib import Path
+
         from dlrkit.catalog.loader import load_directory
 
         return cls(load_directory(Path(path)))
@@ -130,7 +136,9 @@ class Catalog:
     def _check_links(self) -> None:
         for e in self.entries:
             if e.standard is not None and self.standard_of(e) is None:
-                raise CatalogError(e.file, f"links to missing {e.standard.ref!r}", row=e.row, field="standard")
+                raise CatalogError(
+                    e.file, f"links to missing {e.standard.ref!r}", row=e.row, field="standard"
+                )
 
     def compiled(self) -> CompiledCatalog:
         return self._compiled
@@ -144,13 +152,15 @@ class Catalog:
 
         `code` may be an int, a numeric or hex string, or a word (case-insensitive).
         """
-        found = self._by_code.get((provider, code))  # type: ignore[arg-type]
+        found = self._by_code.get((provider, code))
         if found is None:
             found = self._by_code.get((provider, _fold(normalize_code(code))), _EMPTY)
         if kind is None and channel is None:
             return found
         return tuple(
-            e for e in found if (kind is None or e.kind == kind) and (channel is None or e.channel == channel)
+            e
+            for e in found
+            if (kind is None or e.kind == kind) and (channel is None or e.channel == channel)
         )
 
     def by_name(
@@ -160,7 +170,9 @@ class Catalog:
         if kind is None and channel is None:
             return found
         return tuple(
-            e for e in found if (kind is None or e.kind == kind) and (channel is None or e.channel == channel)
+            e
+            for e in found
+            if (kind is None or e.kind == kind) and (channel is None or e.channel == channel)
         )
 
     def find(
@@ -179,18 +191,28 @@ class Catalog:
             where = "/".join(x for x in (provider, kind, channel) if x)
             raise UnknownCodeError(
                 f"{where} has no code or name {code_or_name!r}",
-                [(e.provider, str(e.code), e.name or "") for e in self.closest(provider, code_or_name, kind, channel)],
+                [
+                    (e.provider, str(e.code), e.name or "")
+                    for e in self.closest(provider, code_or_name, kind, channel)
+                ],
             )
         return found
 
     def closest(
-        self, provider: str, code: Code, kind: str | None = None, channel: str | None = None, n: int = 5
+        self,
+        provider: str,
+        code: Code,
+        kind: str | None = None,
+        channel: str | None = None,
+        n: int = 5,
     ) -> list[Entry]:
         """The known codes nearest to an unknown one: numerically for numbers, by spelling for words."""
         pool = [
             e
             for e in self.entries
-            if e.provider == provider and (kind is None or e.kind == kind) and (channel is None or e.channel == channel)
+            if e.provider == provider
+            and (kind is None or e.kind == kind)
+            and (channel is None or e.channel == channel)
         ]
         value = normalize_code(code)
         if isinstance(value, int):
@@ -272,7 +294,9 @@ class Catalog:
             words: dict[str, set[int]] = defaultdict(set)
             for i, e in enumerate(self.entries):
                 text = " ".join(
-                    str(x) for x in (e.code, e.name, e.group_name, e.description, e.action, e.reason) if x
+                    str(x)
+                    for x in (e.code, e.name, e.group_name, e.description, e.action, e.reason)
+                    if x
                 )
                 for w in _TOKEN_RE.findall(text.casefold().replace("_", " ")):
                     words[w].add(i)
@@ -303,7 +327,11 @@ class Catalog:
 
     def _root(self, entry: Entry) -> str:
         chain = self.standard_chain(entry)
-        return chain[-1].ref if chain else (entry.ref if NAMESPACES[entry.provider].is_standard else "")
+        return (
+            chain[-1].ref
+            if chain
+            else (entry.ref if NAMESPACES[entry.provider].is_standard else "")
+        )
 
     def above(self, entry: Entry) -> list[Entry]:
         """Entries whose standard link points at this (standard) entry."""
@@ -323,7 +351,9 @@ class Catalog:
             for mine, other in ((a, b), (b, a)):
                 if space == mine:
                     provider, kind, channel = other.split(":")
-                    out.extend(self.lookup(provider, entry.code, kind, channel))
+                    twins = self.lookup(provider, entry.code, kind, channel)
+                    named = [t for t in twins if t.name == entry.name]
+                    out.extend(named if named and len(twins) > 1 else twins)
         return out
 
     def status_reason_partners(self, entry: Entry) -> list[Entry]:
@@ -363,7 +393,9 @@ class Catalog:
             if e.reason == entry.reason:
                 seen[id(e)] = e
         seen.pop(id(entry), None)
-        return sorted(seen.values(), key=lambda e: (e.provider, str(e.kind), e.channel, str(e.code)))
+        return sorted(
+            seen.values(), key=lambda e: (e.provider, str(e.kind), e.channel, str(e.code))
+        )
 
     def translate_entry(self, entry: Entry) -> list[Entry]:
         """Old Infobip voice code -> its new codes; new code -> the old codes it replaces."""

@@ -29,7 +29,7 @@ from dlrkit.catalog.model import (
 )
 from dlrkit.catalog.registry import NAMESPACES
 from dlrkit.errors import CatalogError
-from dlrkit.outcome import Retry
+from dlrkit.vocab import Party, Reason, Retry, State
 
 FORMAT = 1
 HEADER_KEYS = frozenset({"provider", "kind", "channel"})
@@ -57,6 +57,32 @@ ENTRY_KEYS = frozenset(
 )
 REF_RE = re.compile(r"^(?P<provider>[a-z0-9]+):(?P<channel>[a-z_]+):(?P<code>[A-Za-z0-9_ ]+)$")
 MIN_TEXT = 12  # a description or action shorter than this says nothing
+
+
+class _EntrySchema(msgspec.Struct, forbid_unknown_fields=True):
+    """The types a data file's entry must have (checked with msgspec at build time)."""
+
+    provider: str
+    kind: Kind
+    channel: str
+    code: int | str
+    description: str
+    action: str
+    reason: Reason
+    retry: Retry
+    party: Party
+    file: str
+    row: int
+    name: str | None = None
+    group_id: int | None = None
+    group_name: str | None = None
+    permanent: bool | None = None
+    state: State | None = None
+    retry_after: int | None = None
+    standard: StandardLink | None = None
+    sources: tuple[str, ...] = ()
+    quirk: str | None = None
+    extra: dict[str, str | int | bool] = {}
 
 
 def _entry_lines(text: str) -> list[int]:
@@ -87,9 +113,11 @@ def _load_sources(root: Path) -> dict[str, Source]:
     out: dict[str, Source] = {}
     for i, raw in enumerate(data.get("source", []), 1):
         try:
-            src = msgspec.convert(raw, Source)
-        except msgspec.ValidationError as exc:
-            raise CatalogError("sources.toml", str(exc), row=i) from exc
+            src = Source(**{k: str(raw[k]) for k in Source._fields})
+        except KeyError as exc:
+            raise CatalogError(
+                "sources.toml", "missing key", row=i, field=str(exc.args[0])
+            ) from exc
         out[src.id] = src
     if not out:
         raise CatalogError("sources.toml", "no [[source]] tables")
@@ -123,7 +151,9 @@ def _entry_from_raw(
     for text_field in ("description", "action"):
         value = raw.get(text_field)
         if not isinstance(value, str) or len(value.strip()) < MIN_TEXT:
-            raise fail(text_field, f"must be a sentence of our own (at least {MIN_TEXT} characters)")
+            raise fail(
+                text_field, f"must be a sentence of our own (at least {MIN_TEXT} characters)"
+            )
     if raw["description"].strip() == raw["action"].strip():
         raise fail("action", "repeats the description; say what to do")
     code = raw.get("code")
@@ -140,7 +170,9 @@ def _entry_from_raw(
         raise fail("state", f"required for kind {kind!r}")
     if "retry_after" in raw and raw.get("retry") != Retry.LATER.value:
         raise fail("retry_after", "only meaningful with retry = 'later'")
-    if "retry_after" in raw and (not isinstance(raw["retry_after"], int) or raw["retry_after"] <= 0):
+    if "retry_after" in raw and (
+        not isinstance(raw["retry_after"], int) or raw["retry_after"] <= 0
+    ):
         raise fail("retry_after", "must be a positive number of seconds")
     data = {k: v for k, v in raw.items() if k != "standard"}
     data.update(provider=provider, kind=kind, channel=channel, file=rel, row=row)
@@ -149,14 +181,16 @@ def _entry_from_raw(
             parse_ref(raw["standard"])
         except (ValueError, TypeError) as exc:
             raise fail("standard", str(exc)) from exc
-        data["standard"] = {"ref": raw["standard"], "via": "meaning"}
+        data["standard"] = (raw["standard"], "meaning")
     try:
-        return msgspec.convert(data, Entry)
+        checked = msgspec.convert(data, _EntrySchema)
     except msgspec.ValidationError as exc:
         # msgspec names the path, e.g. "Invalid enum value 'x' - at `$.reason`"
         msg = str(exc)
         m = re.search(r"at `\$\.(\w+)", msg)
-        raise fail(m.group(1) if m else None, msg.split(" - at ")[0]) from exc
+        raise fail(m.group(1) if m else None, msg.split(" - at ", maxsplit=1)[0]) from exc
+    fields = {f: getattr(checked, f) for f in checked.__struct_fields__}
+    return Entry(**fields)
 
 
 def _data_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -182,7 +216,9 @@ def load_entries(root: Path, sources: dict[str, Source]) -> list[Entry]:
             raise CatalogError(rel, f"unknown header key {sorted(unknown)[0]!r}")
         provider = header.get("provider")
         if provider != rel.split("/")[0]:
-            raise CatalogError(rel, f"provider {provider!r} does not match its folder", field="provider")
+            raise CatalogError(
+                rel, f"provider {provider!r} does not match its folder", field="provider"
+            )
         lines = _entry_lines(text)
         rows = data.get("entry", [])
         if not rows:
@@ -253,29 +289,41 @@ def _link_standards(root: Path, entries: list[Entry]) -> list[Entry]:
                     field="standard",
                 )
             if not NAMESPACES[provider].is_standard:
-                raise CatalogError(e.file, f"{link.ref!r} is not a standard", row=e.row, field="standard")
+                raise CatalogError(
+                    e.file, f"{link.ref!r} is not a standard", row=e.row, field="standard"
+                )
             if not link.spec:
                 target_entry = by_ref[(provider, channel, code)]
                 spec = str(target_entry.extra.get("spec", NAMESPACES[provider].title))
                 link = StandardLink(ref=link.ref, via=link.via, spec=spec)
-        out.append(msgspec.structs.replace(e, standard=link) if link is not e.standard else e)
+        out.append(e._replace(standard=link) if link is not e.standard else e)
     return out
 
 
-def _apply_migration(root: Path, entries: list[Entry]) -> tuple[list[Entry], Migration, list[StatusReason]]:
+def _apply_migration(
+    root: Path, entries: list[Entry]
+) -> tuple[list[Entry], Migration, list[StatusReason]]:
     rel = "relations/infobip-voice-migration-2024.toml"
     data, _ = _read_toml(root / rel, rel)
     provider, channel = data["provider"], data["channel"]
     index: dict[int, list[int]] = defaultdict(list)
     for pos, e in enumerate(entries):
-        if e.provider == provider and e.channel == channel and e.kind == Kind.ERROR and isinstance(e.code, int):
+        if (
+            e.provider == provider
+            and e.channel == channel
+            and e.kind == Kind.ERROR
+            and isinstance(e.code, int)
+        ):
             index[e.code].append(pos)
 
     def one(code: int, table: str, row: int) -> int:
         found = index.get(code, [])
         if len(found) != 1:
             raise CatalogError(
-                rel, f"{provider} voice error {code} has {len(found)} catalog entries", row=row, field=table
+                rel,
+                f"{provider} voice error {code} has {len(found)} catalog entries",
+                row=row,
+                field=table,
             )
         return found[0]
 
@@ -287,7 +335,10 @@ def _apply_migration(root: Path, entries: list[Entry]) -> tuple[list[Entry], Mig
         e = entries[pos]
         if e.name != name:
             raise CatalogError(
-                rel, f"legacy name {name!r} differs from the catalog's {e.name!r}", row=row, field=table
+                rel,
+                f"legacy name {name!r} differs from the catalog's {e.name!r}",
+                row=row,
+                field=table,
             )
         if group_id is not None and e.group_id is not None and e.group_id != group_id:
             ref_src = next((s for s in e.sources if s != "000"), "?")
@@ -311,7 +362,10 @@ def _apply_migration(root: Path, entries: list[Entry]) -> tuple[list[Entry], Mig
             replaces[one(code, "migrated", row)].append(m["legacy"])
         migrated[m["legacy"]] = new
         updates[pos].update(
-            legacy=True, replaced_by=new, retired=False, migration="migrated" if new else "no_target"
+            legacy=True,
+            replaced_by=new,
+            retired=False,
+            migration="migrated" if new else "no_target",
         )
     retired: list[int] = []
     for row, r in enumerate(data.get("retired", []), 1):
@@ -340,17 +394,33 @@ def _apply_migration(root: Path, entries: list[Entry]) -> tuple[list[Entry], Mig
         if 5000 <= code <= 5999:
             for pos in positions:
                 if "legacy" not in updates[pos]:
-                    updates[pos].update(legacy=True, replaced_by=(), retired=False, migration="unmentioned")
-    out = [msgspec.structs.replace(e, **updates[i]) if updates.get(i) else e for i, e in enumerate(entries)]
+                    updates[pos].update(
+                        legacy=True, replaced_by=(), retired=False, migration="unmentioned"
+                    )
+    out = [e._replace(**updates[i]) if updates.get(i) else e for i, e in enumerate(entries)]
 
     reasons: list[StatusReason] = []
     for row, sr in enumerate(data.get("status_reason", []), 1):
-        status = [e for e in out if e.provider == provider and e.kind == Kind.STATUS and e.code == sr["status"]]
-        if len(status) != 1 or status[0].name != sr["status_name"] or status[0].group_id != sr["status_group_id"]:
-            raise CatalogError(rel, f"status {sr['status']} {sr['status_name']} not found as stated", row=row)
+        status = [
+            e
+            for e in out
+            if e.provider == provider and e.kind == Kind.STATUS and e.code == sr["status"]
+        ]
+        if (
+            len(status) != 1
+            or status[0].name != sr["status_name"]
+            or status[0].group_id != sr["status_group_id"]
+        ):
+            raise CatalogError(
+                rel, f"status {sr['status']} {sr['status_name']} not found as stated", row=row
+            )
         if entries[one(sr["error"], "status_reason", row)].name != sr["error_name"]:
-            raise CatalogError(rel, f"error {sr['error']} is not named {sr['error_name']!r}", row=row)
-        reasons.append(StatusReason(provider=provider, status=sr["status"], error=sr["error"], source="000"))
+            raise CatalogError(
+                rel, f"error {sr['error']} is not named {sr['error_name']!r}", row=row
+            )
+        reasons.append(
+            StatusReason(provider=provider, status=sr["status"], error=sr["error"], source="000")
+        )
     migration = Migration(
         effective=str(data["effective"]),
         migrated=migrated,
@@ -371,7 +441,9 @@ def _shared_numbering(root: Path, entries: list[Entry]) -> tuple[tuple[str, str]
     for row, pair in enumerate(data.get("pair", []), 1):
         for side in ("namespace", "same_as"):
             if pair[side] not in spaces:
-                raise CatalogError(rel, f"{pair[side]!r} names no catalog namespace", row=row, field=side)
+                raise CatalogError(
+                    rel, f"{pair[side]!r} names no catalog namespace", row=row, field=side
+                )
         pairs.append((pair["namespace"], pair["same_as"]))
     return tuple(pairs)
 

@@ -1,17 +1,19 @@
-"""Typed, frozen catalog records and the closed vocabularies they use.
+"""Typed, immutable catalog records and the closed vocabularies they use.
 
 An `Entry` is one documented row: one code of one provider (or standard) in one namespace
 (kind + channel), with the facts its sources state and dlrkit's own description and advice.
+
+Records are `NamedTuple`s rather than msgspec structs or dataclasses on purpose: they cost
+nothing to import, which keeps `dlrkit explain` within a few times Python's own start-up.
+Validation of the data files happens at build time (`dlrkit.catalog.loader`).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
-import msgspec
-
-from dlrkit.outcome import Party, Reason, Retry, State
+from dlrkit.vocab import Party, Reason, Retry, State
 
 Code = int | str
 
@@ -32,15 +34,15 @@ KINDS_WITH_STATE = frozenset({Kind.STATUS, Kind.DLR_STATUS, Kind.HANGUP_CAUSE})
 MigrationRole = Literal["migrated", "no_target", "retired", "unmentioned", "target", "introduced"]
 
 
-class Conflict(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Conflict(NamedTuple):
     """Two sources disagree on one fact of an entry; both values are kept."""
 
     field: str
-    values: dict[str, str | int | bool | None]  # source id -> the value that source states
+    values: dict[str, Any]  # source id -> the value that source states
     note: str = ""
 
 
-class StandardLink(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class StandardLink(NamedTuple):
     """The standard code that sits under a provider code."""
 
     ref: str  # "provider:channel:code", e.g. "sip:response:486"
@@ -48,24 +50,24 @@ class StandardLink(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     spec: str = ""
 
 
-class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Entry(NamedTuple):
     """One documented code. Field names are the export's record keys."""
 
     provider: str
     kind: Kind
     channel: str
     code: Code
+    description: str
+    action: str
+    reason: Reason
+    retry: Retry
+    party: Party
     name: str | None = None
     group_id: int | None = None
     group_name: str | None = None
     permanent: bool | None = None
-    description: str
-    action: str
     state: State | None = None
-    reason: Reason
-    retry: Retry
     retry_after: int | None = None
-    party: Party
     standard: StandardLink | None = None
     sources: tuple[str, ...] = ()
     legacy: bool | None = None
@@ -75,7 +77,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     migration: MigrationRole | None = None
     conflicts: tuple[Conflict, ...] = ()
     quirk: str | None = None
-    extra: dict[str, str | int | bool] = msgspec.field(default_factory=dict)
+    extra: dict[str, Any] = {}  # noqa: RUF012 - never mutated; a shared empty default is safe
     file: str = ""  # the data file the entry comes from, relative to the data directory
     row: int = 0  # its position in that file (1-based)
 
@@ -88,12 +90,50 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         """Short reference "provider:channel:code", unique for standards' entries."""
         return f"{self.provider}:{self.channel}:{self.code}"
 
-    @property
-    def label(self) -> str:
-        return f"{self.provider} {self.kind.value} {self.code}" + (f" {self.name}" if self.name else "")
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (enums as strings), omitting empty optional fields."""
+        out: dict[str, Any] = {}
+        defaults = Entry._field_defaults
+        for name, value in zip(Entry._fields, self, strict=True):
+            if name in defaults and value == defaults[name] and name not in ("file", "row"):
+                continue
+            plain: Any = value
+            if isinstance(value, StandardLink):
+                plain = value._asdict()
+            elif name == "conflicts":
+                plain = [c._asdict() for c in self.conflicts]
+            elif isinstance(value, tuple):
+                plain = list(value)
+            out[name] = plain
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entry:
+        """The inverse of `to_dict` (trusted input: the compiled catalog; `data` is consumed)."""
+        data["kind"] = _KINDS[data["kind"]]
+        data["reason"] = _REASONS[data["reason"]]
+        data["retry"] = _RETRIES[data["retry"]]
+        data["party"] = _PARTIES[data["party"]]
+        if "state" in data:
+            data["state"] = _STATES[data["state"]]
+        if "standard" in data:
+            data["standard"] = StandardLink(**data["standard"])
+        if "conflicts" in data:
+            data["conflicts"] = tuple(Conflict(**c) for c in data["conflicts"])
+        for name in ("sources", "replaced_by", "replaces"):
+            if name in data:
+                data[name] = tuple(data[name])
+        return cls(**data)
 
 
-class Source(msgspec.Struct, frozen=True, kw_only=True):
+_KINDS: dict[str, Kind] = {k.value: k for k in Kind}
+_REASONS: dict[str, Reason] = {k.value: k for k in Reason}
+_RETRIES: dict[str, Retry] = {k.value: k for k in Retry}
+_PARTIES: dict[str, Party] = {k.value: k for k in Party}
+_STATES: dict[str, State] = {k.value: k for k in State}
+
+
+class Source(NamedTuple):
     """A published document the catalog is built from."""
 
     id: str
@@ -102,7 +142,7 @@ class Source(msgspec.Struct, frozen=True, kw_only=True):
     title: str
 
 
-class Migration(msgspec.Struct, frozen=True, kw_only=True):
+class Migration(NamedTuple):
     """Infobip's 2024 voice migration, as relations between entries."""
 
     effective: str
@@ -111,7 +151,7 @@ class Migration(msgspec.Struct, frozen=True, kw_only=True):
     introduced: tuple[int, ...]
 
 
-class StatusReason(msgspec.Struct, frozen=True, kw_only=True):
+class StatusReason(NamedTuple):
     """A voice status reason and the error code that accompanies it (Infobip 97 BUSY <-> 10201)."""
 
     provider: str
@@ -120,7 +160,7 @@ class StatusReason(msgspec.Struct, frozen=True, kw_only=True):
     source: str
 
 
-class CompiledCatalog(msgspec.Struct, frozen=True, kw_only=True):
+class CompiledCatalog(NamedTuple):
     """What `python -m dlrkit.catalog.build` writes and `Catalog.default()` reads."""
 
     format: int
@@ -128,4 +168,38 @@ class CompiledCatalog(msgspec.Struct, frozen=True, kw_only=True):
     entries: tuple[Entry, ...]
     migration: Migration
     status_reasons: tuple[StatusReason, ...]
-    shared_numbering: tuple[tuple[str, str], ...]  # ("smspartner:error:hlr", "infobip:error:general")
+    shared_numbering: tuple[
+        tuple[str, str], ...
+    ]  # ("smspartner:error:hlr", "infobip:error:general")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "sources": [s._asdict() for s in self.sources],
+            "migration": {
+                "effective": self.migration.effective,
+                "migrated": {str(k): list(v) for k, v in self.migration.migrated.items()},
+                "retired": list(self.migration.retired),
+                "introduced": list(self.migration.introduced),
+            },
+            "status_reasons": [s._asdict() for s in self.status_reasons],
+            "shared_numbering": [list(p) for p in self.shared_numbering],
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CompiledCatalog:
+        m = d["migration"]
+        return cls(
+            format=d["format"],
+            sources=tuple(Source(**s) for s in d["sources"]),
+            entries=tuple(Entry.from_dict(e) for e in d["entries"]),
+            migration=Migration(
+                effective=m["effective"],
+                migrated={int(k): tuple(v) for k, v in m["migrated"].items()},
+                retired=tuple(m["retired"]),
+                introduced=tuple(m["introduced"]),
+            ),
+            status_reasons=tuple(StatusReason(**s) for s in d["status_reasons"]),
+            shared_numbering=tuple((a, b) for a, b in d["shared_numbering"]),
+        )

@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Namespace:
+class Namespace(NamedTuple):
     name: str
     title: str
     is_standard: bool
@@ -45,9 +44,7 @@ NAMESPACES: dict[str, Namespace] = {
             ),
         ),
         Namespace("plivo", "Plivo", False, ("voice",)),
-        Namespace(
-            "smpp", "SMPP 3.4", True, ("message_state", "receipt", "command_status")
-        ),
+        Namespace("smpp", "SMPP 3.4", True, ("message_state", "receipt", "command_status")),
         Namespace("sip", "SIP (RFC 3261 and successors)", True, ("response",)),
         Namespace("q850", "ITU-T Q.850 cause values", True, ("cause",)),
         Namespace(

@@ -19,13 +19,32 @@ CHANNELS = sorted({c for ns in NAMESPACES.values() for c in ns.channels})
 
 def _filters(p: argparse.ArgumentParser, provider: bool = True) -> None:
     if provider:
-        p.add_argument("--provider", "-p", choices=list(NAMESPACES), help="only this provider or standard")
+        p.add_argument(
+            "--provider", "-p", choices=list(NAMESPACES), help="only this provider or standard"
+        )
     p.add_argument("--kind", "-k", choices=KINDS, help="only this kind of code")
     p.add_argument("--channel", "-c", choices=CHANNELS, metavar="CHANNEL", help="only this channel")
 
 
+class _Lazy:
+    """A command handler imported only when its command runs."""
+
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(self.module), self.name)(args))
+
+
+class _Handlers:
+    def __getattr__(self, name: str) -> _Lazy:
+        return _Lazy("dlrkit.cli.catalog_cmds", name)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from dlrkit.cli import catalog_cmds as cc
+    cc = _Handlers()
 
     parser = argparse.ArgumentParser(
         prog="dlrkit",
@@ -42,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Examples: dlrkit explain infobip 27; dlrkit explain sip 486; "
         "dlrkit explain smpp ESME_RINVDSTADR",
     )
-    p.add_argument("provider", choices=list(NAMESPACES), metavar="PROVIDER", help=", ".join(NAMESPACES))
+    p.add_argument(
+        "provider", choices=list(NAMESPACES), metavar="PROVIDER", help=", ".join(NAMESPACES)
+    )
     p.add_argument("code", metavar="CODE_OR_NAME", help="a code (27, 0x0B, DELIVRD) or a name")
     _filters(p, provider=False)
     p.add_argument("--json", action="store_true", help="print JSON")

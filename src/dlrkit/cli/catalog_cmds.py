@@ -11,6 +11,7 @@ from dlrkit.cli.render import Card, error, print_cards, print_table
 from dlrkit.errors import UnknownCodeError
 from dlrkit.explain import Explanation, explain, record
 
+STANDARD_LABELS = {"sip": "SIP", "q850": "Q.850", "map": "MAP", "sccp": "SCCP", "smpp": "SMPP"}
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
 
@@ -21,9 +22,9 @@ def _short(e: Entry) -> str:
 
 
 def _json_out(data: Any) -> None:
-    import msgspec
+    import json
 
-    sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n")
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _card(x: Explanation, cat: Catalog) -> Card:
@@ -43,7 +44,8 @@ def _card(x: Explanation, cat: Catalog) -> Card:
         outcome = f"state {e.state.value}, " + outcome
     card.add("outcome", outcome)
     for std in x.standards:
-        card.add("standard", f"{std.provider.upper()} {std.code} {std.name or ''} ({std.extra.get('spec', '')})".strip())
+        label = STANDARD_LABELS.get(std.provider, std.provider.upper())
+        card.add("standard", f"{label} {std.code} {std.name or ''} ({std.extra.get('spec', '')})")
     if e.standard is not None and e.standard.via == "numbering":
         card.add("derived", f"from the numbering: {e.standard.spec}")
     if e.migration:
@@ -69,7 +71,9 @@ def _migration_text(x: Explanation) -> str:
     e = x.entry
     role = e.migration
     if role == "migrated":
-        return "legacy code, replaced on 2024-10-09 by " + ", ".join(_short(n) for n in x.replaced_by)
+        return "legacy code, replaced on 2024-10-09 by " + ", ".join(
+            _short(n) for n in x.replaced_by
+        )
     if role == "no_target":
         return "legacy code, listed as migrated on 2024-10-09 but the migration names no new code"
     if role == "retired":
@@ -127,7 +131,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
                     "name": e.name,
                     "migration": e.migration,
                     "direction": "new_to_legacy" if e.replaces is not None else "legacy_to_new",
-                    "codes": [{"code": t.code, "name": t.name, "group_id": t.group_id} for t in targets],
+                    "codes": [
+                        {"code": t.code, "name": t.name, "group_id": t.group_id} for t in targets
+                    ],
                 }
                 for e, targets in results
             ]
@@ -139,14 +145,34 @@ def cmd_translate(args: argparse.Namespace) -> int:
             arrow = "was" if e.replaces is not None else "now"
             print_table(
                 ["code", "name", "group", "reason"],
-                [[str(t.code), t.name or "", str(t.group_id if t.group_id is not None else ""), t.reason.value]
-                 for t in targets],
+                [
+                    [
+                        str(t.code),
+                        t.name or "",
+                        str(t.group_id if t.group_id is not None else ""),
+                        t.reason.value,
+                    ]
+                    for t in targets
+                ],
                 title=f"{title} ({arrow}):",
             )
         else:
-            sys.stdout.write(title + ": " + _migration_text(Explanation(
-                entry=e, standards=(), equivalents=(), replaced_by=(), replaces=(), status_reason=(), above=()
-            )) + "\n")
+            sys.stdout.write(
+                title
+                + ": "
+                + _migration_text(
+                    Explanation(
+                        entry=e,
+                        standards=(),
+                        equivalents=(),
+                        replaced_by=(),
+                        replaces=(),
+                        status_reason=(),
+                        above=(),
+                    )
+                )
+                + "\n"
+            )
     return EXIT_OK
 
 
@@ -173,8 +199,18 @@ def _print_entries(entries: list[Entry], args: argparse.Namespace, cat: Catalog)
         return EXIT_OK
     print_table(
         ["provider", "kind", "channel", "code", "name", "reason", "retry"],
-        [[e.provider, e.kind.value, e.channel, str(e.code), e.name or "", e.reason.value, e.retry.value]
-         for e in entries],
+        [
+            [
+                e.provider,
+                e.kind.value,
+                e.channel,
+                str(e.code),
+                e.name or "",
+                e.reason.value,
+                e.retry.value,
+            ]
+            for e in entries
+        ],
     )
     return EXIT_OK
 
@@ -198,9 +234,9 @@ def cmd_codes_export(args: argparse.Namespace) -> int:
     out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     try:
         if args.format == "json":
-            import msgspec
+            import json
 
-            out.write(msgspec.json.format(msgspec.json.encode(records), indent=1) + b"\n")
+            out.write(json.dumps(records, indent=1, ensure_ascii=False).encode() + b"\n")
         else:
             out.write(_csv_bytes(records))
     finally:
@@ -212,8 +248,7 @@ def cmd_codes_export(args: argparse.Namespace) -> int:
 def _csv_bytes(records: list[dict[str, Any]]) -> bytes:
     import csv
     import io
-
-    import msgspec
+    import json
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -230,7 +265,7 @@ def _csv_bytes(records: list[dict[str, Any]]) -> bytes:
             elif isinstance(v, list) and all(isinstance(x, int | str) for x in v):
                 row.append(";".join(str(x) for x in v))
             elif isinstance(v, list | dict):
-                row.append(msgspec.json.encode(v).decode() if v else "")
+                row.append(json.dumps(v, ensure_ascii=False) if v else "")
             else:
                 row.append(str(v))
         writer.writerow(row)

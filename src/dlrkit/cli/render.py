@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 
-@dataclass
 class Card:
-    title: str
-    rows: list[tuple[str, str]] = field(default_factory=list)
-    style: str = "cyan"
+    """A titled block of labelled rows."""
+
+    def __init__(self, title: str, style: str = "cyan"):
+        self.title = title
+        self.style = style
+        self.rows: list[tuple[str, str]] = []
 
     def add(self, label: str, value: object) -> None:
         if value not in (None, "", [], ()):
@@ -48,7 +49,9 @@ def print_cards(cards: list[Card], stream: TextIO = sys.stdout) -> None:
             grid.add_column(overflow="fold")
             for label, value in card.rows:
                 grid.add_row(escape(label), escape(value))
-            console.print(Panel(grid, title=escape(card.title), title_align="left", border_style=card.style))
+            console.print(
+                Panel(grid, title=escape(card.title), title_align="left", border_style=card.style)
+            )
         return
     width = max((len(label) for card in cards for label, _ in card.rows), default=0)
     for i, card in enumerate(cards):
@@ -80,9 +83,13 @@ def print_table(
         stream.write(title + "\n")
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     widths[-1] = 0  # the last column is not padded
-    stream.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
+    stream.write(
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n"
+    )
     for row in rows:
-        stream.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+        stream.write(
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
 
 
 def error(message: str, stream: TextIO = sys.stderr) -> None:

@@ -1,0 +1,267 @@
+"""Infobip adapter: Infobip's reports, send answers and error answers in, `Report`s out.
+
+Reads (shapes from Infobip's API reference, infobip.com/docs/api, and its OpenAPI clients):
+- delivery reports `{"results": [...]}`: "Receive outbound SMS message report" (v1/v2 `smsCount`,
+  `mccMnc`, `callbackData`, `entityId`), the v3 SMS report (`sender`, `messageCount`, `platform`,
+  `campaignReferenceId`), the same shape pulled from `/sms/{1,3}/reports` and logs;
+- voice reports: "Receive Voice Delivery Reports" (the deprecated flat one with `startTime`,
+  `answerTime`, `duration`, `pricePerSecond`) and the current one with `voiceCall {...}`;
+  status reason BUSY (status 97) and legacy 5xxx / new 10xxx error ids ("Voice error codes update");
+- chat, email and push reports: WhatsApp/Viber/RCS/Messenger/LINE/Apple/Zalo reports (`channel`),
+  the Messages API report (`event`, `channel`, `destination`), email reports (`sendingIp`, ...),
+  push reports (`/push/1/reports`);
+- Calls API events CALL_FINISHED / CALL_FAILED (`properties.callLog.errorCode {id, name}`);
+- the send answer `{"bulkId", "messages": [{"messageId", "status", "to"|"destination", ...}]}`;
+- error answers `{"requestError": {"serviceException"|"policyException": {...}}}` and the v3
+  `{"errorCode", "description", "violations", "resources"}`.
+Adapters never classify: codes are copied into `NativeCode`s in the catalog's terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dlrkit.adapters import infobip_shapes as shp
+from dlrkit.adapters.base import decode_body, field
+from dlrkit.errors import InputError
+from dlrkit.outcome import Channel, NativeCode, Report
+
+PROVIDER = "infobip"
+CALL_EVENTS = frozenset(("CALL_FINISHED", "CALL_FAILED"))
+
+
+def detect(doc: object) -> bool:
+    """True for Infobip reports, send answers, error answers and final Calls API events."""
+    if not isinstance(doc, dict):
+        return False
+    results = doc.get("results")
+    if isinstance(results, list):
+        return bool(results) and all(_is_result(item) for item in results)
+    messages = doc.get("messages")
+    if isinstance(messages, list) and messages and all(_is_sent(m) for m in messages):
+        return "bulkId" in doc or all(_infobip_status(m.get("status")) for m in messages)
+    if isinstance(doc.get("requestError"), dict):
+        error = doc["requestError"]
+        return isinstance(error.get("serviceException") or error.get("policyException"), dict)
+    if isinstance(doc.get("errorCode"), str) and "description" in doc:
+        return isinstance(doc.get("violations"), list) or isinstance(doc.get("resources"), list)
+    if doc.get("type") in CALL_EVENTS:
+        return "callId" in doc or isinstance(doc.get("properties"), dict)
+    return "messageId" in doc and (
+        _infobip_status(doc.get("status")) or _infobip_status(doc.get("error"))
+    )
+
+
+def parse(body: bytes, content_type: str | None = None) -> list[Report]:
+    """Reports from one Infobip body (JSON); InputError for anything else."""
+    return parse_doc(decode_body(body, content_type, PROVIDER))
+
+
+def parse_doc(
+    doc: object, *, channel: Channel | None = None, message_id: str | None = None
+) -> list[Report]:
+    """Reports from a decoded body.
+
+    `channel` names the traffic when the caller knows it (a per-channel webhook); otherwise it is
+    read from the report. `message_id` labels an error answer (default "request").
+    """
+    if not isinstance(doc, dict):
+        raise InputError("expected a JSON object", provider=PROVIDER)
+    if "results" in doc:
+        results = doc["results"]
+        if not isinstance(results, list):
+            raise InputError("expected a list", provider=PROVIDER, field="results")
+        return [_report(item, f"results[{i}]", channel) for i, item in enumerate(results)]
+    if "messages" in doc:
+        return _send_answer(doc, channel)
+    if "requestError" in doc or "errorCode" in doc:
+        return [_api_error(doc, message_id)]
+    if "type" in doc and ("callId" in doc or "properties" in doc):
+        return [_call_event(doc)]
+    if "messageId" in doc and ("status" in doc or "error" in doc):
+        return [_report(doc, "", channel)]
+    raise InputError("not an Infobip report, send answer or error answer", provider=PROVIDER)
+
+
+def _is_result(item: object) -> bool:
+    return isinstance(item, dict) and "messageId" in item and ("status" in item or "error" in item)
+
+
+def _is_sent(item: object) -> bool:
+    return isinstance(item, dict) and "messageId" in item and isinstance(item.get("status"), dict)
+
+
+def _infobip_status(obj: object) -> bool:
+    return isinstance(obj, dict) and ("groupId" in obj or "groupName" in obj)
+
+
+def _raw(item: object, where: str) -> dict[str, object]:
+    if not isinstance(item, dict):
+        raise InputError("expected an object", provider=PROVIDER, field=where or None)
+    return {str(k): v for k, v in item.items()}
+
+
+def _message_id(raw: Mapping[str, object], where: str) -> str:
+    value = field(raw, "messageId", PROVIDER, path=f"{where}." if where else "")
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise InputError("expected a string", provider=PROVIDER, field=_at(where, "messageId"))
+    return str(value)
+
+
+def _at(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _codes(result: shp.Result, channel: Channel) -> tuple[NativeCode, ...]:
+    codes: list[NativeCode] = []
+    status, error = result.status, result.error
+    status_id = shp.code(status.id) if status else None
+    if status is not None and (status_id is not None or status.name):
+        key = status_id if status_id is not None else str(status.name)
+        codes.append(_native("status", shp.status_catalog_channel(key), key, status))
+    error_id = shp.code(error.id) if error else None
+    if error is not None and (error_id is not None or error.name):
+        key = error_id if error_id is not None else str(error.name)
+        channel_name = shp.error_catalog_channel(key, channel)
+        codes.append(_native("error", channel_name, key, error, error.permanent))
+    return tuple(codes)
+
+
+def _native(
+    kind: str, channel: str, key: int | str, obj: shp.Status, permanent: bool | None = None
+) -> NativeCode:
+    group = shp.code(obj.group_id)
+    return NativeCode(
+        kind=kind,
+        channel=channel,
+        code=key,
+        name=obj.name or None,
+        group_id=group if isinstance(group, int) else None,
+        group_name=obj.group_name or None,
+        permanent=permanent,
+    )
+
+
+def _report(item: object, where: str, hint: Channel | None) -> Report:
+    raw = _raw(item, where)
+    message_id = _message_id(raw, where)
+    result = shp.convert(raw, shp.Result, where)
+    if result.status is None and result.error is None:
+        raise InputError("neither status nor error", provider=PROVIDER, field=where or None)
+    channel = hint or shp.report_channel(raw, result)
+    price, currency = _price(result)
+    ended = result.done_at or result.end_time
+    if ended is None and result.voice_call is not None:
+        ended = result.voice_call.end_time
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=channel,
+        codes=_codes(result, channel),
+        recipient=shp.text(result.to) or shp.text(result.destination),
+        sender=shp.text(result.from_) or shp.text(result.sender),
+        sent_at=shp.iso_time(result.sent_at),
+        done_at=shp.iso_time(ended),
+        price=price,
+        currency=currency,
+        segments=result.sms_count if result.sms_count is not None else result.message_count,
+        source="infobip.report" if channel is Channel.OTHER else f"infobip.{channel}_report",
+        raw=raw,
+    )
+
+
+def _price(result: shp.Result) -> tuple[float | None, str | None]:
+    """Per-message price; for voice, price per second x charged seconds when both are given."""
+    price = result.price
+    if price is None:
+        return None, None
+    amount = shp.finite(price.price_per_message)
+    charged = result.voice_call.charged_duration if result.voice_call else None
+    if amount is None and price.price_per_second is not None and charged is not None:
+        amount = shp.finite(price.price_per_second * charged)
+    return amount, price.currency or None
+
+
+def _send_answer(doc: dict[str, object], hint: Channel | None) -> list[Report]:
+    messages = doc["messages"]
+    if not isinstance(messages, list):
+        raise InputError("expected a list", provider=PROVIDER, field="messages")
+    channel = hint or Channel.SMS
+    reports = []
+    for i, item in enumerate(messages):
+        where = f"messages[{i}]"
+        raw = _raw(item, where)
+        message_id = _message_id(raw, where)
+        sent = shp.convert(raw, shp.SentMessage, where)
+        count = sent.sms_count if sent.sms_count is not None else sent.message_count
+        if count is None and sent.details is not None:
+            count = sent.details.message_count
+        reports.append(
+            Report(
+                provider=PROVIDER,
+                message_id=message_id,
+                channel=channel,
+                codes=_codes(sent, channel),
+                recipient=shp.text(sent.to) or shp.text(sent.destination),
+                segments=count,
+                source="infobip.send_response",
+                raw=raw,
+            )
+        )
+    return reports
+
+
+def _api_error(doc: dict[str, object], message_id: str | None) -> Report:
+    body = shp.convert(doc, shp.ApiErrorBody, "")
+    word: int | str | None
+    if body.request_error is not None:
+        request_error = body.request_error
+        key = "serviceException" if request_error.service_exception else "policyException"
+        exc = request_error.service_exception or request_error.policy_exception
+        if exc is None:
+            raise InputError("missing", provider=PROVIDER, field="requestError.serviceException")
+        word, name, where = shp.code(exc.message_id), exc.text, f"requestError.{key}.messageId"
+    else:
+        word, name, where = shp.code(body.error_code), body.description, "errorCode"
+    if word is None:
+        raise InputError("missing", provider=PROVIDER, field=where)
+    native = NativeCode(kind="api_error", channel="general", code=word, name=name or None)
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id or "request",
+        channel=Channel.OTHER,
+        codes=(native,),
+        source="infobip.api_error",
+        raw=_raw(doc, ""),
+    )
+
+
+def _call_event(doc: dict[str, object]) -> Report:
+    event = shp.convert(doc, shp.CallsEvent, "")
+    if event.type not in CALL_EVENTS:
+        raise InputError(f"not a final call event: {event.type!r}", provider=PROVIDER, field="type")
+    props = event.properties or shp.CallProperties()
+    log = props.call_log or props.call or shp.CallLog()
+    call_id = shp.text(event.call_id) or shp.text(log.call_id)
+    if call_id is None:
+        raise InputError("missing", provider=PROVIDER, field="callId")
+    error = props.error_code or log.error_code
+    codes: tuple[NativeCode, ...] = ()
+    error_id = shp.code(error.id) if error else None
+    if error is not None and error_id is not None:
+        channel = shp.error_catalog_channel(error_id, Channel.VOICE)
+        codes = (NativeCode(kind="error", channel=channel, code=error_id, name=error.name or None),)
+    endpoint = log.endpoint or shp.CallEndpoint()
+    recipient = shp.text(log.to) or endpoint.phone_number or endpoint.username or endpoint.identity
+    return Report(
+        provider=PROVIDER,
+        message_id=call_id,
+        channel=Channel.VOICE,
+        codes=codes,
+        recipient=recipient or None,
+        sender=shp.text(log.from_),
+        sent_at=shp.iso_time(log.start_time),
+        done_at=shp.iso_time(log.end_time or event.timestamp),
+        source="infobip.calls_event",
+        raw=_raw(doc, ""),
+    )
