@@ -16,21 +16,30 @@ if TYPE_CHECKING:
     from dlrkit.catalog import Catalog, Entry
     from dlrkit.errors import CatalogError, DlrkitError, InputError, UnknownCodeError
     from dlrkit.explain import Explanation, explain, translate
+    from dlrkit.normalize import normalize
+    from dlrkit.outcome import Channel, NativeCode, Outcome, Report
+    from dlrkit.rules import Rules
     from dlrkit.vocab import Party, Reason, Retry, State
 
 __all__ = [
     "Catalog",
     "CatalogError",
+    "Channel",
     "DlrkitError",
     "Entry",
     "Explanation",
     "InputError",
+    "NativeCode",
+    "Outcome",
     "Party",
     "Reason",
+    "Report",
     "Retry",
+    "Rules",
     "State",
     "UnknownCodeError",
     "explain",
+    "normalize",
     "translate",
 ]
 __version__ = "0.1.0"
@@ -45,6 +54,12 @@ _HOME = {
     "Explanation": "dlrkit.explain",
     "explain": "dlrkit.explain",
     "translate": "dlrkit.explain",
+    "normalize": "dlrkit.normalize",
+    "Channel": "dlrkit.outcome",
+    "NativeCode": "dlrkit.outcome",
+    "Outcome": "dlrkit.outcome",
+    "Report": "dlrkit.outcome",
+    "Rules": "dlrkit.rules",
     "Party": "dlrkit.vocab",
     "Reason": "dlrkit.vocab",
     "Retry": "dlrkit.vocab",

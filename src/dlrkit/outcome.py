@@ -43,6 +43,7 @@ class NativeCode(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     channel: str  # catalog channel, e.g. "general", "voice", "sms"
     code: int | str
     name: str | None = None
+    namespace: str | None = None  # catalog namespace when not the reporting provider's ("map")
     group_id: int | None = None
     group_name: str | None = None
     permanent: bool | None = None
@@ -81,8 +82,8 @@ class OutcomeCode(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     code: int | str
     name: str | None = None
     known: bool = True
+    entry: str | None = None  # the catalog entry it resolved to: "infobip:error:general:27"
     reason: str | None = None
-    description: str | None = None
 
 
 class Outcome(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False):

@@ -16,7 +16,9 @@ from datetime import UTC, datetime, tzinfo
 from dlrkit.errors import InputError
 
 _INT_RE = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)
-_NUM_RE = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})(?:[eE][+-]?[0-9]{1,3})?")
+_NUM_RE = re.compile(
+    r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})(?:[eE][+-]?[0-9]{1,3})?"
+)
 _MAX_ID_BITS = 256  # an id or number written with more than ~77 digits is junk, not data
 
 
@@ -65,7 +67,9 @@ def integer(doc: Mapping[str, object], name: str, provider: str, path: str = "")
         return int(value.strip())
     elif isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)
-    raise InputError(f"expected an integer, got {value!r:.40}", provider=provider, field=path + name)
+    raise InputError(
+        f"expected an integer, got {value!r:.40}", provider=provider, field=path + name
+    )
 
 
 def number(doc: Mapping[str, object], name: str, provider: str, path: str = "") -> float | None:
@@ -82,7 +86,9 @@ def number(doc: Mapping[str, object], name: str, provider: str, path: str = "") 
     elif isinstance(value, str) and _NUM_RE.fullmatch(value.strip()):
         result = float(value.strip())
     if result is None or not math.isfinite(result):
-        raise InputError(f"expected a number, got {value!r:.40}", provider=provider, field=path + name)
+        raise InputError(
+            f"expected a number, got {value!r:.40}", provider=provider, field=path + name
+        )
     return result
 
 
@@ -94,7 +100,9 @@ def timestamp(raw: str, naive_zone: tzinfo, provider: str, field: str) -> dateti
     try:
         moment = datetime.fromisoformat(raw.strip())
     except ValueError as exc:
-        raise InputError(f"not a date and time: {raw!r:.40}", provider=provider, field=field) from exc
+        raise InputError(
+            f"not a date and time: {raw!r:.40}", provider=provider, field=field
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=naive_zone)
     return moment
@@ -109,7 +117,9 @@ def epoch(raw: str, provider: str, field: str) -> datetime:
     try:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, ValueError, OSError) as exc:
-        raise InputError(f"Unix time out of range: {raw!r:.40}", provider=provider, field=field) from exc
+        raise InputError(
+            f"Unix time out of range: {raw!r:.40}", provider=provider, field=field
+        ) from exc
 
 
 def iso(moment: datetime, provider: str, field: str) -> str:

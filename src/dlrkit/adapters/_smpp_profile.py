@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from typing import Literal
 
 from dlrkit.errors import InputError
@@ -72,7 +72,7 @@ def err_value(err: str, base: Literal["decimal", "hex"]) -> int | None:
 
 
 def parse_offset(value: object) -> timedelta:
-    """"+02:00", "-0530", "Z"/"UTC", minutes as an int, or a timedelta."""
+    """ "+02:00", "-0530", "Z"/"UTC", minutes as an int, or a timedelta."""
     if isinstance(value, timedelta):
         delta = value
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -85,11 +85,13 @@ def parse_offset(value: object) -> timedelta:
     else:
         raise InputError(f"bad UTC offset {value!r}", provider=PROVIDER, field="utc_offset")
     if abs(delta) >= timedelta(hours=24):
-        raise InputError(f"UTC offset out of range: {value!r}", provider=PROVIDER, field="utc_offset")
+        raise InputError(
+            f"UTC offset out of range: {value!r}", provider=PROVIDER, field="utc_offset"
+        )
     return delta
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # eq=False: hashable, by identity
 class ReceiptProfile:
     """How to read the receipts of one SMPP connection. Defaults suit most SMSCs."""
 
@@ -100,7 +102,7 @@ class ReceiptProfile:
     err_channel: str = "receipt_err"  # channel of an unmapped err (kind "error", provider smpp)
     utc_offset: timedelta | str | int = 0  # of the receipt's dates, which carry no zone
     regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
-    tz: timezone = field(init=False, repr=False, compare=False, default=timezone.utc)
+    tz: timezone = field(init=False, repr=False, compare=False, default=UTC)
     _by_value: dict[int, ErrRef | None] = field(init=False, repr=False, compare=False)
     _by_word: dict[str, ErrRef | None] = field(init=False, repr=False, compare=False)
 
@@ -166,19 +168,20 @@ class ReceiptProfile:
             if _means_none(target):
                 return None, None
             return parse_ref(str(target), f"err_map({err})"), code
-        table: Mapping[object, ErrRef | None] = (
-            self._by_value if value is not None else self._by_word
-        )
-        key: object = value if value is not None else code
-        if key in table:
-            ref = table[key]
+        if value is not None and value in self._by_value:
+            ref = self._by_value[value]
+            return ref, (code if ref is not None else None)
+        if value is None and str(code) in self._by_word:
+            ref = self._by_word[str(code)]
             return ref, (code if ref is not None else None)
         return None, (None if value == 0 else code)
 
 
 def _means_none(target: object) -> bool:
-    return target is None or target is False or (
-        isinstance(target, str) and target.strip().lower() in _NONE_WORDS
+    return (
+        target is None
+        or target is False
+        or (isinstance(target, str) and target.strip().lower() in _NONE_WORDS)
     )
 
 
@@ -189,7 +192,9 @@ def _compile(pattern: re.Pattern[str] | str | None) -> re.Pattern[str] | None:
         try:
             regex = re.compile(pattern)
         except (re.error, TypeError) as exc:
-            raise InputError(f"not a valid regex: {exc}", provider=PROVIDER, field="pattern") from exc
+            raise InputError(
+                f"not a valid regex: {exc}", provider=PROVIDER, field="pattern"
+            ) from exc
     if regex is not None and "id" not in regex.groupindex:
         raise InputError("needs a named group (?P<id>...)", provider=PROVIDER, field="pattern")
     return regex

@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from dlrkit.adapters._smpp_profile import GROUPS, ReceiptProfile
 
 _KEY_RE = re.compile(
-    r"(?:(?<=\s)|^)(submit[ _-]?date|done[ _-]?date|[A-Za-z][A-Za-z0-9_\-]{0,40})\s*:", re.ASCII
+    r"(?:(?<=\s)|^)(submit[ _-]?date|done[ _-]?date|[A-Za-z][A-Za-z0-9_\-]{0,40})\s*:",
+    re.ASCII | re.IGNORECASE,
 )
 _ALIASES = {"submitdate": "submit_date", "donedate": "done_date"}
 _DEC_RE = re.compile(r"[0-9]{1,64}", re.ASCII)
@@ -57,16 +58,19 @@ def split_receipt(text: str) -> tuple[dict[str, str], dict[str, str]]:
     return fields, extra
 
 
-def read_receipt(text: str, profile: ReceiptProfile) -> tuple[dict[str, str], dict[str, str]]:
-    """Fields of a receipt text, through the profile's regex when it matches."""
+def read_receipt(text: str, profile: ReceiptProfile) -> tuple[dict[str, str], dict[str, str], bool]:
+    """(fields, extra fields, whether the profile's regex matched) of a receipt text.
+
+    The profile's regex is tried first; when it does not match, the lenient reading applies.
+    """
     if profile.regex is not None and (m := profile.regex.search(text)):
         fields: dict[str, str] = {}
         extra: dict[str, str] = {}
         for key, value in m.groupdict().items():
             if value is not None:
                 (fields if key in GROUPS else extra)[key] = value.strip()
-        return fields, extra
-    return split_receipt(text)
+        return fields, extra, True
+    return (*split_receipt(text), False)
 
 
 def receipt_time(value: str, tz: timezone) -> str | None:

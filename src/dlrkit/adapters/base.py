@@ -47,7 +47,7 @@ def decode_body(body: bytes, content_type: str | None, provider: str) -> object:
         raise InputError("empty body", provider=provider)
     try:
         return msgspec.json.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InputError(f"not valid JSON ({exc})", provider=provider) from exc
 
 

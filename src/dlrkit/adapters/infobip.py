@@ -1,15 +1,14 @@
 """Infobip adapter: Infobip's reports, send answers and error answers in, `Report`s out.
 
-Reads (shapes from Infobip's API reference, infobip.com/docs/api, and its OpenAPI clients):
+Reads (shapes from Infobip's API reference, infobip.com/docs/api, and its OpenAPI clients);
 - delivery reports `{"results": [...]}`: "Receive outbound SMS message report" (v1/v2 `smsCount`,
   `mccMnc`, `callbackData`, `entityId`), the v3 SMS report (`sender`, `messageCount`, `platform`,
   `campaignReferenceId`), the same shape pulled from `/sms/{1,3}/reports` and logs;
 - voice reports: "Receive Voice Delivery Reports" (the deprecated flat one with `startTime`,
   `answerTime`, `duration`, `pricePerSecond`) and the current one with `voiceCall {...}`;
   status reason BUSY (status 97) and legacy 5xxx / new 10xxx error ids ("Voice error codes update");
-- chat, email and push reports: WhatsApp/Viber/RCS/Messenger/LINE/Apple/Zalo reports (`channel`),
-  the Messages API report (`event`, `channel`, `destination`), email reports (`sendingIp`, ...),
-  push reports (`/push/1/reports`);
+- chat reports (WhatsApp, Viber, RCS, Messenger, LINE, Apple, Zalo; `channel`), the Messages API
+  report (`event`, `channel`, `destination`), email (`sendingIp`, ...) and push reports;
 - Calls API events CALL_FINISHED / CALL_FAILED (`properties.callLog.errorCode {id, name}`);
 - the send answer `{"bulkId", "messages": [{"messageId", "status", "to"|"destination", ...}]}`;
 - error answers `{"requestError": {"serviceException"|"policyException": {...}}}` and the v3
@@ -23,6 +22,7 @@ from collections.abc import Mapping
 
 from dlrkit.adapters import infobip_shapes as shp
 from dlrkit.adapters.base import decode_body, field
+from dlrkit.adapters.infobip_codes import codes_of, error_catalog_channel, report_channel
 from dlrkit.errors import InputError
 from dlrkit.outcome import Channel, NativeCode, Report
 
@@ -45,7 +45,7 @@ def detect(doc: object) -> bool:
         return isinstance(error.get("serviceException") or error.get("policyException"), dict)
     if isinstance(doc.get("errorCode"), str) and "description" in doc:
         return isinstance(doc.get("violations"), list) or isinstance(doc.get("resources"), list)
-    if doc.get("type") in CALL_EVENTS:
+    if isinstance(doc.get("type"), str) and doc["type"] in CALL_EVENTS:
         return "callId" in doc or isinstance(doc.get("properties"), dict)
     return "messageId" in doc and (
         _infobip_status(doc.get("status")) or _infobip_status(doc.get("error"))
@@ -54,7 +54,11 @@ def detect(doc: object) -> bool:
 
 def parse(body: bytes, content_type: str | None = None) -> list[Report]:
     """Reports from one Infobip body (JSON); InputError for anything else."""
-    return parse_doc(decode_body(body, content_type, PROVIDER))
+    try:
+        doc = decode_body(body, content_type, PROVIDER)
+    except RecursionError as exc:  # msgspec's answer to very deep nesting
+        raise InputError("JSON nested too deeply", provider=PROVIDER) from exc
+    return parse_doc(doc)
 
 
 def parse_doc(
@@ -84,7 +88,9 @@ def parse_doc(
 
 
 def _is_result(item: object) -> bool:
-    return isinstance(item, dict) and "messageId" in item and ("status" in item or "error" in item)
+    if not isinstance(item, dict) or "messageId" not in item:
+        return False
+    return isinstance(item.get("status"), dict) or isinstance(item.get("error"), dict)
 
 
 def _is_sent(item: object) -> bool:
@@ -112,44 +118,14 @@ def _at(where: str, name: str) -> str:
     return f"{where}.{name}" if where else name
 
 
-def _codes(result: shp.Result, channel: Channel) -> tuple[NativeCode, ...]:
-    codes: list[NativeCode] = []
-    status, error = result.status, result.error
-    status_id = shp.code(status.id) if status else None
-    if status is not None and (status_id is not None or status.name):
-        key = status_id if status_id is not None else str(status.name)
-        codes.append(_native("status", shp.status_catalog_channel(key), key, status))
-    error_id = shp.code(error.id) if error else None
-    if error is not None and (error_id is not None or error.name):
-        key = error_id if error_id is not None else str(error.name)
-        channel_name = shp.error_catalog_channel(key, channel)
-        codes.append(_native("error", channel_name, key, error, error.permanent))
-    return tuple(codes)
-
-
-def _native(
-    kind: str, channel: str, key: int | str, obj: shp.Status, permanent: bool | None = None
-) -> NativeCode:
-    group = shp.code(obj.group_id)
-    return NativeCode(
-        kind=kind,
-        channel=channel,
-        code=key,
-        name=obj.name or None,
-        group_id=group if isinstance(group, int) else None,
-        group_name=obj.group_name or None,
-        permanent=permanent,
-    )
-
-
 def _report(item: object, where: str, hint: Channel | None) -> Report:
     raw = _raw(item, where)
     message_id = _message_id(raw, where)
     result = shp.convert(raw, shp.Result, where)
     if result.status is None and result.error is None:
         raise InputError("neither status nor error", provider=PROVIDER, field=where or None)
-    channel = hint or shp.report_channel(raw, result)
-    price, currency = _price(result)
+    channel = hint or report_channel(raw, result)
+    price, currency = shp.charge(result)
     ended = result.done_at or result.end_time
     if ended is None and result.voice_call is not None:
         ended = result.voice_call.end_time
@@ -157,7 +133,7 @@ def _report(item: object, where: str, hint: Channel | None) -> Report:
         provider=PROVIDER,
         message_id=message_id,
         channel=channel,
-        codes=_codes(result, channel),
+        codes=codes_of(result, channel),
         recipient=shp.text(result.to) or shp.text(result.destination),
         sender=shp.text(result.from_) or shp.text(result.sender),
         sent_at=shp.iso_time(result.sent_at),
@@ -168,18 +144,6 @@ def _report(item: object, where: str, hint: Channel | None) -> Report:
         source="infobip.report" if channel is Channel.OTHER else f"infobip.{channel}_report",
         raw=raw,
     )
-
-
-def _price(result: shp.Result) -> tuple[float | None, str | None]:
-    """Per-message price; for voice, price per second x charged seconds when both are given."""
-    price = result.price
-    if price is None:
-        return None, None
-    amount = shp.finite(price.price_per_message)
-    charged = result.voice_call.charged_duration if result.voice_call else None
-    if amount is None and price.price_per_second is not None and charged is not None:
-        amount = shp.finite(price.price_per_second * charged)
-    return amount, price.currency or None
 
 
 def _send_answer(doc: dict[str, object], hint: Channel | None) -> list[Report]:
@@ -201,7 +165,7 @@ def _send_answer(doc: dict[str, object], hint: Channel | None) -> list[Report]:
                 provider=PROVIDER,
                 message_id=message_id,
                 channel=channel,
-                codes=_codes(sent, channel),
+                codes=codes_of(sent, channel),
                 recipient=shp.text(sent.to) or shp.text(sent.destination),
                 segments=count,
                 source="infobip.send_response",
@@ -249,7 +213,7 @@ def _call_event(doc: dict[str, object]) -> Report:
     codes: tuple[NativeCode, ...] = ()
     error_id = shp.code(error.id) if error else None
     if error is not None and error_id is not None:
-        channel = shp.error_catalog_channel(error_id, Channel.VOICE)
+        channel = error_catalog_channel(error_id, Channel.VOICE)
         codes = (NativeCode(kind="error", channel=channel, code=error_id, name=error.name or None),)
     endpoint = log.endpoint or shp.CallEndpoint()
     recipient = shp.text(log.to) or endpoint.phone_number or endpoint.username or endpoint.identity

@@ -1,8 +1,7 @@
-"""Infobip payload shapes and the small rules the Infobip adapter applies to them.
+"""Infobip payload shapes: typed msgspec Structs for the parts of Infobip's JSON the adapter reads.
 
-Typed msgspec Structs for the parts of Infobip's JSON the adapter reads (unknown fields are
-ignored here and kept verbatim in `Report.raw`), plus: which kind of traffic a report is about,
-which catalog channel a status or error id lives in, and time normalization.
+Unknown fields are ignored here and kept verbatim in `Report.raw`. Also the leniencies Infobip's
+payloads need: ids as numbers or strings, empty strings for absent values, times with `+0000`.
 
 Field names follow Infobip's API reference (infobip.com/docs/api) and its generated OpenAPI
 clients (infobip-api-python-client: SmsDeliveryReport, CallsReport, CallsVoiceData, CallsPrice,
@@ -13,14 +12,13 @@ ApiError, CallLog, CallsErrorCodeInfo).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
 from datetime import UTC, datetime
 from typing import TypeVar
 
 import msgspec
 
 from dlrkit.errors import InputError
-from dlrkit.outcome import Channel
 
 PROVIDER = "infobip"
 
@@ -139,6 +137,7 @@ class ApiErrorBody(_Shape):
 
 
 S = TypeVar("S", bound=_Shape)
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
 
 
 def convert(obj: object, shape: type[S], where: str) -> S:
@@ -165,7 +164,7 @@ def code(value: Scalar) -> int | str | None:
         return value
     if isinstance(value, str):
         stripped = value.strip()
-        if stripped.lstrip("-").isdigit():
+        if _INTEGER.fullmatch(stripped):
             return int(stripped)
         return stripped or None
     return None
@@ -173,6 +172,18 @@ def code(value: Scalar) -> int | str | None:
 
 def finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
+
+
+def charge(result: Result) -> tuple[float | None, str | None]:
+    """Price per message; for voice, price per second x charged seconds when both are given."""
+    price = result.price
+    if price is None:
+        return None, None
+    amount = finite(price.price_per_message)
+    charged = result.voice_call.charged_duration if result.voice_call else None
+    if amount is None and price.price_per_second is not None and charged is not None:
+        amount = finite(price.price_per_second * charged)
+    return amount, (price.currency or None) if amount is not None else None
 
 
 def iso_time(value: str | None) -> str | None:
@@ -195,121 +206,3 @@ def iso_time(value: str | None) -> str | None:
         return None
     spec = "milliseconds" if moment.microsecond else "seconds"
     return moment.isoformat(timespec=spec).replace("+00:00", "Z")
-
-
-# --- channels ---------------------------------------------------------------------------------
-
-_NAMED_CHANNELS: dict[str, Channel] = {
-    "SMS": Channel.SMS,
-    "MMS": Channel.MMS,
-    "VOICE": Channel.VOICE,
-    "EMAIL": Channel.EMAIL,
-    "PUSH": Channel.PUSH,
-    "MOBILE_PUSH": Channel.PUSH,
-    "MOBILE_APP_MESSAGING": Channel.PUSH,
-}
-# Messages API channel names (WHATSAPP, VIBER_BM, RCS, MESSENGER, LINE_ON, APPLE_MB, ...) and the
-# older OMNI / Zalo report values (VIBER, FACEBOOK, LINE, ZALO_NOTIFICATION_SERVICE, ...).
-_CHAT_PREFIXES = (
-    "WHATSAPP",
-    "VIBER",
-    "RCS",
-    "MESSENGER",
-    "FACEBOOK",
-    "LINE",
-    "APPLE",
-    "INSTAGRAM",
-    "TELEGRAM",
-    "KAKAO",
-    "ZALO",
-)
-_VOICE_KEYS = frozenset(
-    ("voiceCall", "answerTime", "startTime", "endTime", "fileDuration", "dtmfCodes", "duration")
-)
-_EMAIL_KEYS = frozenset(("sendingIp", "browserLink", "attemptCount", "timeToFirstAttempt"))
-VOICE_STATUS_IDS = frozenset((*range(53, 65), 97))
-PUSH_STATUS_IDS = frozenset((65, 66))
-_CATALOG_CHANNEL = {
-    Channel.VOICE: "voice",
-    Channel.EMAIL: "email",
-    Channel.CHAT: "chat",
-    Channel.PUSH: "push",
-}
-
-
-def named_channel(name: str | None) -> Channel | None:
-    """The traffic kind of an Infobip `channel` value, None when it names none we know."""
-    if not name:
-        return None
-    upper = name.strip().upper()
-    if upper in _NAMED_CHANNELS:
-        return _NAMED_CHANNELS[upper]
-    if upper.startswith(_CHAT_PREFIXES):
-        return Channel.CHAT
-    return None
-
-
-def error_range_channel(error_id: int | str | None) -> Channel | None:
-    """The traffic kind an error id's numbering range belongs to (general ids say nothing)."""
-    if not isinstance(error_id, int):
-        return None
-    if 5000 <= error_id <= 5999 or 10000 <= error_id <= 10999:
-        return Channel.VOICE
-    if 6000 <= error_id <= 6999:
-        return Channel.EMAIL
-    if 7000 <= error_id <= 7999:
-        return Channel.CHAT
-    if 8000 <= error_id <= 8999:
-        return Channel.PUSH
-    return None
-
-
-def report_channel(raw: Mapping[str, object], result: Result) -> Channel:
-    """What traffic a report is about: its `channel`, else its voice/email fields, else its codes."""
-    named = named_channel(result.channel)
-    if named is not None:
-        return named
-    price = result.price
-    if not _VOICE_KEYS.isdisjoint(raw) or (
-        price is not None and price.price_per_second is not None
-    ):
-        return Channel.VOICE
-    recipient = text(result.to) or text(result.destination) or ""
-    if not _EMAIL_KEYS.isdisjoint(raw) or "@" in recipient:
-        return Channel.EMAIL
-    by_error = error_range_channel(code(result.error.id) if result.error else None)
-    if by_error is not None:
-        return by_error
-    status_id = code(result.status.id) if result.status else None
-    if status_id in VOICE_STATUS_IDS:
-        return Channel.VOICE
-    if status_id in PUSH_STATUS_IDS:
-        return Channel.PUSH
-    return Channel.OTHER if result.channel else Channel.SMS
-
-
-def error_catalog_channel(error_id: int | str, channel: Channel) -> str:
-    """The catalog channel of an error id: its numbering range, else the report's traffic kind.
-
-    The ranges are disjoint, so an id inside the report channel's own range lands there; ids
-    0-4111 are general (4106-4111 the India DLT ones), which is also where NO_ERROR (0) lives
-    for reports of every channel.
-    """
-    if isinstance(error_id, int):
-        if 4106 <= error_id <= 4111:
-            return "dlt"
-        if 0 <= error_id <= 4111:
-            return "general"
-        by_range = error_range_channel(error_id)
-        if by_range is not None:
-            return _CATALOG_CHANNEL[by_range]
-    return _CATALOG_CHANNEL.get(channel, "general")
-
-
-def status_catalog_channel(status_id: int | str) -> str:
-    """Status ids 53-64 and 97 are voice statuses, 65-66 push ones, the rest general."""
-    if status_id in VOICE_STATUS_IDS:
-        return "voice"
-    if status_id in PUSH_STATUS_IDS:
-        return "push"
-    return "general"

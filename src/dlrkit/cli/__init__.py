@@ -40,7 +40,8 @@ class _Lazy:
 
 class _Handlers:
     def __getattr__(self, name: str) -> _Lazy:
-        return _Lazy("dlrkit.cli.catalog_cmds", name)
+        module = "dlrkit.cli.normalize_cmd" if name == "cmd_normalize" else "dlrkit.cli.catalog_cmds"
+        return _Lazy(module, name)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +108,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", "-f", choices=["json", "csv"], default="json", help="default json")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.set_defaults(func=cc.cmd_codes_export)
+
+    p = sub.add_parser(
+        "normalize",
+        help="turn files of native reports into canonical outcomes",
+        description="Normalize delivery reports, callbacks and error answers of any provider into "
+        "one outcome per message. Each input line is one payload (a webhook body, a form body, an "
+        "SMPP receipt); a .json file is one payload. Reads standard input when no file is given. "
+        "Writes JSON Lines to standard output unless --to/-o say otherwise; prints a summary "
+        "(outcomes by state and reason, codes not in the catalog) on standard error. A malformed "
+        "payload is reported with its line number and skipped (exit code 1 at the end), or stops "
+        "the run with --strict (exit code 2).",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="input files ('-' or none: standard input)")
+    p.add_argument("--provider", "-p", choices=["infobip", "smspartner", "plivo", "smpp"],
+                   help="whose reports these are (default: detected from each payload's shape)")
+    p.add_argument("--to", "-t", choices=["jsonl", "csv", "parquet"],
+                   help="output format (default: from the -o suffix, else jsonl)")
+    p.add_argument("--output", "-o", help="output file (required for parquet)")
+    p.add_argument("--rules", "-r", help="a TOML rules file overriding reason/retry/party")
+    p.add_argument("--content-type", help="content type of every payload (e.g. application/x-www-form-urlencoded)")
+    p.add_argument("--strict", action="store_true", help="stop at the first malformed payload")
+    p.set_defaults(func=cc.cmd_normalize)
     return parser
 
 

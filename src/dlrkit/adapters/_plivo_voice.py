@@ -1,0 +1,125 @@
+"""Plivo voice callbacks: a call's hangup callback and a <Dial> element's DialHangup event.
+
+Hangup callbacks (a call's `hangup_url`, from the Make a Call API or an Application) carry
+CallUUID, From, To, Direction, CallStatus, HangupCauseCode and HangupCauseName (the hangup cause
+table), HangupSource, the older HangupCause (a telephony cause name such as NORMAL_CLEARING),
+Duration, BillDuration, BillRate, TotalCost, StartTime, AnswerTime, EndTime and SessionStart.
+
+StartTime, AnswerTime and EndTime are written "YYYY-MM-DD HH:MM:SS" without an offset, in the
+time zone set in the account's console ("The Call object"); SessionStart is UTC. When both
+StartTime and SessionStart are there, the console's offset is their difference rounded to 15
+minutes; without SessionStart the times are read as UTC. An explicit offset always wins.
+
+DialHangup events (a <Dial>'s `callbackUrl`, DialAction=hangup) describe the B leg:
+DialBLegUUID, DialBLegFrom, DialBLegTo, DialBLegStatus, DialBLegHangupCauseCode,
+DialBLegHangupCauseName, DialBLegHangupSource, DialBLegDuration, DialBLegBillDuration. The
+<Dial>'s `action` request sums the attempt up with DialStatus and DialHangupCause (a cause
+name, kept as the code) and DialBLegUUID, which is blank when nobody answered: no report then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from dlrkit.adapters import _lenient as f
+from dlrkit.outcome import Channel, NativeCode, Report
+
+PROVIDER = "plivo"
+_MAX_OFFSET_MINUTES = 14 * 60
+
+
+def _naive_or_none(doc: Mapping[str, object], name: str, path: str) -> datetime | None:
+    raw = f.text(doc, name, PROVIDER, path)
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        return None  # reported when the field itself is read
+
+
+def console_zone(doc: Mapping[str, object], path: str = "") -> tzinfo:
+    """The offset of the account's console time zone, from StartTime against SessionStart."""
+    start = _naive_or_none(doc, "StartTime", path)
+    session = _naive_or_none(doc, "SessionStart", path)
+    if start is None or session is None or start.tzinfo or session.tzinfo:
+        return UTC
+    minutes = round((start - session).total_seconds() / 900) * 15
+    if abs(minutes) > _MAX_OFFSET_MINUTES:
+        return UTC
+    return timezone(timedelta(minutes=minutes))
+
+
+def _time(doc: Mapping[str, object], name: str, zone: tzinfo, path: str) -> str | None:
+    raw = f.text(doc, name, PROVIDER, path)
+    if raw is None:
+        return None
+    moment = f.timestamp(raw, zone, PROVIDER, path + name)
+    return f.iso(moment, PROVIDER, path + name)
+
+
+def _cause(
+    doc: Mapping[str, object], path: str, code_key: str, name_key: str, legacy_key: str
+) -> tuple[NativeCode, ...]:
+    code = f.integer(doc, code_key, PROVIDER, path)
+    name = f.text(doc, name_key, PROVIDER, path)
+    if code is not None:
+        return (NativeCode(kind="hangup_cause", channel="voice", code=code, name=name),)
+    legacy = f.text(doc, legacy_key, PROVIDER, path)
+    if legacy is not None:
+        # Older callbacks carry only the telephony cause name; keep it as the code.
+        return (NativeCode(kind="hangup_cause", channel="voice", code=legacy, name=name),)
+    return ()
+
+
+def _priced(doc: Mapping[str, object], name: str, path: str) -> tuple[float | None, str | None]:
+    price = f.number(doc, name, PROVIDER, path)
+    return price, ("USD" if price is not None else None)  # Plivo bills in US dollars
+
+
+def call_report(doc: Mapping[str, object], path: str = "") -> Report:
+    """One call's hangup (or other status) callback."""
+    call_uuid = f.required(doc, "CallUUID", PROVIDER, path)
+    zone = console_zone(doc, path)
+    price, currency = _priced(doc, "TotalCost", path)
+    return Report(
+        provider=PROVIDER,
+        message_id=call_uuid,
+        channel=Channel.VOICE,
+        codes=_cause(doc, path, "HangupCauseCode", "HangupCauseName", "HangupCause"),
+        recipient=f.text(doc, "To", PROVIDER, path),
+        sender=f.text(doc, "From", PROVIDER, path),
+        sent_at=_time(doc, "StartTime", zone, path),
+        done_at=_time(doc, "EndTime", zone, path),
+        price=price,
+        currency=currency,
+        source="plivo.call_hangup",
+        raw=dict(doc),
+    )
+
+
+def dial_report(doc: Mapping[str, object], path: str = "") -> Report:
+    """One DialHangup event about a <Dial>'s B leg."""
+    b_leg = f.required(doc, "DialBLegUUID", PROVIDER, path)
+    # A callbackUrl event names the B leg's cause; an action URL request only DialHangupCause.
+    codes = _cause(
+        doc, path, "DialBLegHangupCauseCode", "DialBLegHangupCauseName", "DialHangupCause"
+    )
+    return Report(
+        provider=PROVIDER,
+        message_id=b_leg,
+        channel=Channel.VOICE,
+        codes=codes,
+        recipient=f.text(doc, "DialBLegTo", PROVIDER, path),
+        sender=f.text(doc, "DialBLegFrom", PROVIDER, path),
+        source="plivo.dial_hangup",
+        raw=dict(doc),
+    )
+
+
+def is_dial_event(doc: Mapping[str, object]) -> bool:
+    """A <Dial> callback (it may also carry the A leg's CallUUID): report on the B leg."""
+    if doc.get("Event") == "DialHangup" or "DialAction" in doc or "DialStatus" in doc:
+        return True
+    return any(isinstance(key, str) and key.startswith("DialBLeg") for key in doc)

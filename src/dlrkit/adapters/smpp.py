@@ -1,0 +1,236 @@
+"""SMPP 3.4 delivery receipts (deliver_sm with the esm_class receipt bit) to `Report`s.
+
+Reads, as documented in the SMPP v3.4 specification (Issue 1.2: Appendix B, and section 5.3.2
+for the TLVs receipted_message_id 0x001E, network_error_code 0x0423, message_state 0x0427) and
+by SMSC operators' pages (8x8 "SMPP - Delivery receipts", Vonage "How to read a Nexmo SMPP
+delivery receipt", OpenMarket "Receive a delivery receipt", Melrose Labs "Delivery receipts"):
+
+- the receipt text of short_message, Appendix B format, read leniently (`_smpp_receipt`);
+- a JSON object of deliver_sm fields and TLVs; its short_message, if any, is read as a receipt
+  text and merged, the TLVs winning;
+- a JSON object `{"short_message": "..."}`, a JSON string, or a JSON array of any of these.
+
+A receipt travels back from the handset: its source_addr is the original recipient and its
+destination_addr the original sender. `ReceiptProfile` (`_smpp_profile`) holds per-connection
+settings: a custom regex, what `err:` values mean, the receipt dates' zone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import msgspec
+
+from dlrkit.adapters._smpp_profile import (
+    DEFAULT_PROFILE,
+    ErrRef,
+    ReceiptProfile,
+    load_profiles,
+    parse_ref,
+)
+from dlrkit.adapters._smpp_receipt import (
+    decode_text,
+    id_views,
+    looks_like_receipt,
+    read_receipt,
+    receipt_time,
+    unhex_text,
+)
+from dlrkit.adapters._smpp_tlv import (
+    flatten,
+    get_field,
+    message_state,
+    network_codes,
+    plain,
+    text_value,
+)
+from dlrkit.adapters.base import decode_body
+from dlrkit.errors import InputError
+from dlrkit.outcome import Channel, NativeCode, Report
+
+__all__ = ["PROVIDER", "ErrRef", "ReceiptProfile", "detect", "load_profiles", "parse"]
+__all__ += ["parse_doc", "parse_fields", "parse_ref", "parse_text"]
+
+PROVIDER = "smpp"
+_FORM = "application/x-www-form-urlencoded"
+_FORM_RE = re.compile(r"[\w.%+-]+=[^&\s]*(?:&[\w.%+-]+=[^&\s]*)*", re.ASCII)
+
+
+def detect(doc: object) -> bool:
+    """A receipt text (bytes or str), or a dict of deliver_sm fields that is a receipt."""
+    if isinstance(doc, bytes | bytearray):
+        doc = decode_text(bytes(doc[:4096]))
+    if isinstance(doc, str):
+        return looks_like_receipt(doc)
+    if not isinstance(doc, Mapping):
+        return False
+    fields = flatten(doc)
+    if get_field(fields, "receipted_message_id") not in (None, ""):
+        return True
+    sm = get_field(fields, "short_message")
+    return isinstance(sm, str) and "stat:" in unhex_text(sm).lower()
+
+
+def parse(
+    body: bytes, content_type: str | None = None, profile: ReceiptProfile | None = None
+) -> list[Report]:
+    """Receipt text (one per line allowed), JSON fields/TLVs, or a JSON array of them."""
+    if not isinstance(body, bytes | bytearray | memoryview):
+        raise InputError("body must be bytes", provider=PROVIDER)
+    data = bytes(body)
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if not data.strip():
+        raise InputError("empty body", provider=PROVIDER)
+    looks_json = data.lstrip()[:1] in (b"{", b"[", b'"')
+    head = decode_text(data[:4096])
+    if ctype == _FORM or (not ctype and not looks_json and _looks_form(head)):
+        return parse_doc(decode_body(data, _FORM, PROVIDER), profile)
+    if ctype.endswith("json") or (ctype in ("", "text/plain") and looks_json):
+        try:
+            doc = msgspec.json.decode(data)
+        except msgspec.DecodeError as exc:
+            if not looks_json and looks_like_receipt(head):  # a receipt text labelled JSON
+                return parse(data, "text/plain", profile)
+            raise InputError(f"not valid JSON ({exc})", provider=PROVIDER) from exc
+        except RecursionError as exc:  # msgspec's answer to very deep nesting
+            raise InputError("JSON nested too deeply", provider=PROVIDER) from exc
+        return parse_doc(doc, profile)
+    text = decode_text(data)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and all(line[:3].lower() == "id:" for line in lines):
+        return [parse_text(line, profile, path=f"[{i}].") for i, line in enumerate(lines)]
+    return [parse_text(text.strip(), profile)]
+
+
+def parse_doc(doc: object, profile: ReceiptProfile | None = None) -> list[Report]:
+    """A decoded payload: receipt text, dict of fields/TLVs, or a list of these."""
+    if isinstance(doc, str):
+        return [parse_text(doc, profile)]
+    if isinstance(doc, Mapping):
+        return [parse_fields(doc, profile)]
+    if isinstance(doc, list):
+        out: list[Report] = []
+        for i, item in enumerate(doc):
+            if isinstance(item, str):
+                out.append(parse_text(item, profile, path=f"[{i}]."))
+            elif isinstance(item, Mapping):
+                out.append(parse_fields(item, profile, path=f"[{i}]."))
+            else:
+                raise InputError(
+                    "expected an object or a receipt text", provider=PROVIDER, field=f"[{i}]"
+                )
+        return out
+    raise InputError(
+        "expected a JSON object, an array of them, or a receipt text", provider=PROVIDER
+    )
+
+
+def parse_text(text: str, profile: ReceiptProfile | None = None, *, path: str = "") -> Report:
+    """One receipt text (the short_message of a receipt deliver_sm)."""
+    if not isinstance(text, str):
+        raise InputError("expected a receipt text", provider=PROVIDER, field=path or None)
+    prof = profile or DEFAULT_PROFILE
+    fields, extra, matched = read_receipt(text, prof)
+    message_id = fields.get("id", "")
+    if not message_id:
+        raise InputError("missing", provider=PROVIDER, field=f"{path}id")
+    raw: dict[str, object] = {"short_message": text, **fields}
+    if extra:
+        raw["extra"] = extra
+    _note_profile(raw, profile, matched)
+    codes = _stat_code(fields) + _err_code(fields, prof, raw)
+    return _report(message_id, codes, fields, prof, raw, source="smpp.receipt")
+
+
+def parse_fields(
+    doc: Mapping[str, object], profile: ReceiptProfile | None = None, *, path: str = ""
+) -> Report:
+    """One deliver_sm as a dict of fields and TLVs, its short_message merged in."""
+    prof = profile or DEFAULT_PROFILE
+    fields = flatten(doc)
+    raw: dict[str, object] = {str(k): plain(v) for k, v in doc.items()}
+    text_fields: dict[str, str] = {}
+    matched = False
+    sm = get_field(fields, "short_message")
+    if isinstance(sm, bytes | bytearray):
+        sm = decode_text(bytes(sm))
+    if sm is not None and not isinstance(sm, str):
+        raise InputError("expected a string", provider=PROVIDER, field=f"{path}short_message")
+    if sm:
+        text_fields, extra, matched = read_receipt(unhex_text(sm), prof)
+        raw["receipt"] = {**text_fields, **({"extra": extra} if extra else {})}
+    _note_profile(raw, profile, matched)
+    rid = get_field(fields, "receipted_message_id")
+    message_id = text_value(rid, f"{path}receipted_message_id") or text_fields.get("id", "")
+    if not message_id:
+        raise InputError("missing", provider=PROVIDER, field=f"{path}receipted_message_id")
+    codes: list[NativeCode] = []
+    state = get_field(fields, "message_state")
+    if state not in (None, ""):
+        code = message_state(state, f"{path}message_state")
+        codes.append(NativeCode(kind="status", channel="message_state", code=code))
+    codes += _stat_code(text_fields)
+    nec = get_field(fields, "network_error_code")
+    if nec not in (None, ""):
+        codes += network_codes(nec, raw, f"{path}network_error_code")
+    codes += _err_code(text_fields, prof, raw)
+    recipient = text_value(get_field(fields, "source_addr"), f"{path}source_addr") or None
+    sender = text_value(get_field(fields, "destination_addr"), f"{path}destination_addr") or None
+    return _report(message_id, codes, text_fields, prof, raw, "smpp.deliver_sm", recipient, sender)
+
+
+def _report(
+    message_id: str,
+    codes: list[NativeCode],
+    fields: Mapping[str, str],
+    prof: ReceiptProfile,
+    raw: dict[str, object],
+    source: str,
+    recipient: str | None = None,
+    sender: str | None = None,
+) -> Report:
+    raw.update(id_views(message_id))
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=Channel.SMS,
+        codes=tuple(codes),
+        recipient=recipient,
+        sender=sender,
+        sent_at=receipt_time(fields.get("submit_date", ""), prof.tz),
+        done_at=receipt_time(fields.get("done_date", ""), prof.tz),
+        source=source,
+        raw=raw,
+    )
+
+
+def _stat_code(fields: Mapping[str, str]) -> list[NativeCode]:
+    stat = fields.get("stat", "").strip().upper()
+    return [NativeCode(kind="dlr_status", channel="receipt", code=stat)] if stat else []
+
+
+def _err_code(
+    fields: Mapping[str, str], prof: ReceiptProfile, raw: dict[str, object]
+) -> list[NativeCode]:
+    err = fields.get("err", "").strip()
+    if not err:
+        return []
+    ref, code = prof.resolve_err(err)
+    if ref is not None:
+        raw["err_ref"] = ref.ref
+        return [NativeCode(kind=ref.kind, channel=ref.channel, code=ref.code, namespace=ref.provider)]
+    if code is None:
+        return []
+    return [NativeCode(kind="error", channel=prof.err_channel, code=code)]
+
+
+def _looks_form(head: str) -> bool:
+    return not looks_like_receipt(head) and bool(_FORM_RE.fullmatch(head.strip()))
+
+
+def _note_profile(raw: dict[str, object], profile: ReceiptProfile | None, matched: bool) -> None:
+    if profile is not None:
+        raw["profile"] = profile.name
+        if profile.regex is not None:
+            raw["pattern_matched"] = matched

@@ -1,0 +1,236 @@
+"""SMSPartner adapter: delivery reports, status answers and API error answers in, `Report`s out.
+
+Formats, from SMSPartner's documentation (docpartner.dev, "API > SMS Partner"):
+
+* status answers, JSON: "Single Status" (GET /v1/message-status: success, code, number,
+  messageId, stopSms, date "YYYY-MM-DD HH:MM:SS", statut, cost, countryCode, currency); "Bulk
+  Status" (/v1/multi-status: StatutResponse_List of {success, code, phoneNumber, messageId,
+  status, date as Unix seconds, stopSms, isSpam}, where an entry with success false carries a
+  status-retrieval error, e.g. code 4 "Number not found"); "Status by Message"
+  (/v1/bulk-status: message_id at the top, entries without messageId); "Status by Tag"
+  (/v1/bulk-status-by-tag: entries name no message; `InputError` unless message_id= is given).
+  Status words: Delivered, Not delivered, Waiting (and ko, per "Error Codes > Status List").
+* delivery reports posted to the `urlDlr` given at sending ("Single Send"): form or query
+  parameters, or JSON, read with the same names as a status entry, plus the aliases msgId,
+  message_id, phone_number, statut, statusDate. The page shows no example of its own.
+* error answers, JSON: {"success": false, "code": 10, "message": "Invalid API key"}, and for
+  code 9 a list of {"elementId", "message"} under "error" (or "errors", both are documented).
+  Codes per endpoint: "Error Codes" (seed 003).
+
+Codes, in the catalog's terms: a status word is kind "status", channel "status_list"; an SMPP
+word (DELIVRD, UNDELIV, ...) is kind "dlr_status", channel "sms"; an error answer is kind
+"api_error" with the endpoint's channel (`endpoint=`, "send_sms" by default), and a failed entry
+of a status answer is an api_error of "status_retrieval". Words are kept as sent (the catalog
+matches them case-insensitively). Dates without an offset are read as French time
+(Europe/Paris, SMSPartner's own); Unix times as UTC. stopSms and isSpam stay in `raw`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dlrkit.adapters import _lenient as f
+from dlrkit.adapters.base import decode_body
+from dlrkit.errors import InputError
+from dlrkit.outcome import Channel, NativeCode, Report
+
+__all__ = ["ENDPOINTS", "PROVIDER", "detect", "parse", "parse_doc"]
+
+PROVIDER = "smspartner"
+ENDPOINTS = (
+    "send_sms",
+    "cancel_sms",
+    "status_retrieval",
+    "number_verification",
+    "location",
+    "subaccount",
+    "voice_message",
+    "mail",
+)
+_ENDPOINT_CHANNEL = {"voice_message": Channel.VOICE, "mail": Channel.EMAIL}
+_LIST_KEYS = ("StatutResponse_List", "StatusResponse_List", "StatutResponse", "StatusResponse")
+_ID_KEYS = ("messageId", "msgId", "message_id", "messageID")
+_PHONE_KEYS = ("phoneNumber", "number", "phone_number")
+_STATUS_KEYS = ("status", "statut")
+_DATE_KEYS = ("date", "statusDate")
+_SMPP_WORD = re.compile(r"[A-Z]{7}")  # SMPP 3.4 receipt stat words are 7 letters
+_FOREIGN_KEYS = ("MessageUUID", "CallUUID", "results", "requestError")  # Plivo, Infobip
+
+
+def detect(doc: object) -> bool:
+    """An SMSPartner status answer, error answer or delivery report."""
+    if isinstance(doc, list):
+        return bool(doc) and all(detect(item) for item in doc)
+    if not isinstance(doc, Mapping) or any(key in doc for key in _FOREIGN_KEYS):
+        return False
+    if any(key in doc for key in _LIST_KEYS):
+        return True
+    if isinstance(doc.get("success"), bool) and "code" in doc:
+        return True
+    return all(any(key in doc for key in keys) for keys in (_ID_KEYS, _PHONE_KEYS, _STATUS_KEYS))
+
+
+def parse(
+    body: bytes,
+    content_type: str | None = None,
+    *,
+    endpoint: str = "send_sms",
+    message_id: str | None = None,
+) -> list[Report]:
+    """Reports from one body (form, query string or JSON), in the order given.
+
+    `endpoint` is the catalog channel of the request an error answer replies to; `message_id`
+    names the message when the body names none (error answers, Status by Tag entries).
+    """
+    return parse_doc(
+        decode_body(body, content_type, PROVIDER), endpoint=endpoint, message_id=message_id
+    )
+
+
+def parse_doc(
+    doc: object, *, endpoint: str = "send_sms", message_id: str | None = None
+) -> list[Report]:
+    """Reports from an already decoded body (a mapping, or a list of them)."""
+    if endpoint not in ENDPOINTS:
+        raise InputError(f"unknown endpoint {endpoint!r}", provider=PROVIDER, field="endpoint")
+    if isinstance(doc, list):
+        if not doc:
+            raise InputError("empty array: no report in it", provider=PROVIDER)
+        return [
+            r for i, item in enumerate(doc) for r in _one(item, f"[{i}].", endpoint, message_id)
+        ]
+    return _one(doc, "", endpoint, message_id)
+
+
+def _mapping(doc: object, path: str) -> Mapping[str, object]:
+    if not isinstance(doc, Mapping):
+        raise InputError(
+            f"expected an object, got {type(doc).__name__}",
+            provider=PROVIDER,
+            field=path.rstrip(".") or None,
+        )
+    return doc
+
+
+def _one(doc: object, path: str, endpoint: str, message_id: str | None) -> list[Report]:
+    doc = _mapping(doc, path)
+    list_key = next((key for key in _LIST_KEYS if key in doc), None)
+    if list_key is not None:
+        items = doc[list_key]
+        if not isinstance(items, list):
+            raise InputError("expected a list", provider=PROVIDER, field=path + list_key)
+        default_id = _id(doc, path) or message_id
+        return [_entry(item, f"{path}{list_key}[{i}].", default_id) for i, item in enumerate(items)]
+    if doc.get("success") is False or (
+        "code" in doc and f.present(doc, *_STATUS_KEYS) is None and "success" not in doc
+    ):
+        return [_error_report(doc, path, endpoint, message_id)]
+    source = "smspartner.status" if "success" in doc else "smspartner.dlr"
+    return [_status_report(doc, path, source, message_id)]
+
+
+def _entry(item: object, path: str, default_id: str | None) -> Report:
+    item = _mapping(item, path)
+    if item.get("success") is False:
+        return _error_report(item, path, "status_retrieval", default_id)
+    return _status_report(item, path, "smspartner.status", default_id)
+
+
+def _id(doc: Mapping[str, object], path: str) -> str | None:
+    key = f.present(doc, *_ID_KEYS)
+    return f.text(doc, key, PROVIDER, path) if key else None
+
+
+def _status_report(
+    doc: Mapping[str, object], path: str, source: str, default_id: str | None
+) -> Report:
+    message_id = _id(doc, path) or default_id
+    if message_id is None:
+        raise InputError("missing", provider=PROVIDER, field=path + "messageId")
+    status_key = f.present(doc, *_STATUS_KEYS) or "status"
+    word = f.required(doc, status_key, PROVIDER, path)
+    if _SMPP_WORD.fullmatch(word):
+        code = NativeCode(kind="dlr_status", channel="sms", code=word)
+    else:
+        code = NativeCode(kind="status", channel="status_list", code=word)
+    phone_key = f.present(doc, *_PHONE_KEYS)
+    date_key = f.present(doc, *_DATE_KEYS)
+    price = f.number(doc, "cost", PROVIDER, path)
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=Channel.SMS,
+        codes=(code,),
+        recipient=f.text(doc, phone_key, PROVIDER, path) if phone_key else None,
+        done_at=_time(doc, date_key, path) if date_key else None,
+        price=price,
+        currency=f.text(doc, "currency", PROVIDER, path) if price is not None else None,
+        source=source,
+        raw=dict(doc),
+    )
+
+
+def _error_report(
+    doc: Mapping[str, object], path: str, endpoint: str, default_id: str | None
+) -> Report:
+    raw_code = f.required(doc, "code", PROVIDER, path)
+    code: int | str = raw_code  # a word for voice messages, a number elsewhere
+    if raw_code.isascii() and raw_code.isdigit():
+        if len(raw_code) > 18:
+            raise InputError("code too large", provider=PROVIDER, field=path + "code")
+        code = int(raw_code)
+    message_id = _id(doc, path) or default_id
+    if message_id is None:
+        raise InputError(
+            "an error answer names no message: pass message_id=",
+            provider=PROVIDER,
+            field=path + "messageId",
+        )
+    phone_key = f.present(doc, *_PHONE_KEYS)
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=_ENDPOINT_CHANNEL.get(endpoint, Channel.SMS),
+        codes=(
+            NativeCode(kind="api_error", channel=endpoint, code=code, name=_message(doc, path)),
+        ),
+        recipient=f.text(doc, phone_key, PROVIDER, path) if phone_key else None,
+        source="smspartner.api_error",
+        raw=dict(doc),
+    )
+
+
+def _message(doc: Mapping[str, object], path: str) -> str | None:
+    """The answer's message; for code 9, the constraint messages joined."""
+    for key in ("message", "status", "error", "errors"):
+        value = doc.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, list):
+            parts = [
+                item["message"].strip()
+                for item in value
+                if isinstance(item, Mapping) and isinstance(item.get("message"), str)
+            ]
+            if any(parts):
+                return "; ".join(part for part in parts if part)
+    return None
+
+
+def _paris() -> tzinfo:
+    try:
+        return ZoneInfo("Europe/Paris")
+    except ZoneInfoNotFoundError as exc:  # no time zone database: install tzdata
+        raise InputError("no time zone data for Europe/Paris", provider=PROVIDER) from exc
+
+
+def _time(doc: Mapping[str, object], name: str, path: str) -> str | None:
+    raw = f.text(doc, name, PROVIDER, path)
+    if raw is None:
+        return None
+    if raw.isascii() and raw.isdigit():
+        return f.iso(f.epoch(raw, PROVIDER, path + name), PROVIDER, path + name)
+    return f.iso(f.timestamp(raw, _paris(), PROVIDER, path + name), PROVIDER, path + name)

@@ -1,0 +1,104 @@
+"""`normalize`: any provider's native payload in, one canonical outcome per message out.
+
+    >>> from dlrkit import normalize
+    >>> body = b'{"results":[{"messageId":"m1","to":"385981234567","status":{"id":5,"groupId":3,'
+    ...        b'"groupName":"DELIVERED","name":"DELIVERED_TO_HANDSET"},"error":{"id":0,"groupId":0,'
+    ...        b'"name":"NO_ERROR","permanent":false}}]}'
+    >>> [(o.message_id, o.state, o.reason) for o in normalize(body)]
+    [('m1', <State.DELIVERED: 'delivered'>, <Reason.NONE: 'none'>)]
+
+The provider is detected from the payload's shape when not given; an unknown or ambiguous shape
+is an `InputError` that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+import msgspec
+
+from dlrkit import adapters
+from dlrkit.catalog import Catalog
+from dlrkit.classify import classify
+from dlrkit.errors import InputError
+from dlrkit.fold import fold
+from dlrkit.outcome import Outcome, Report
+from dlrkit.rules import Rules
+
+Payload = bytes | str | Mapping[str, Any] | list[Any]
+
+
+def _to_bytes(payload: Payload) -> tuple[bytes, str | None]:
+    if isinstance(payload, bytes | bytearray | memoryview):
+        return bytes(payload), None
+    if isinstance(payload, str):
+        return payload.encode("utf-8"), None
+    if isinstance(payload, Mapping | list):
+        try:
+            return msgspec.json.encode(payload), "application/json"
+        except (TypeError, OverflowError, msgspec.EncodeError) as exc:
+            raise InputError(f"payload is not JSON-serialisable: {exc}", field="payload") from exc
+    raise InputError(f"payload must be bytes, str, a dict or a list, not {type(payload).__name__}", field="payload")
+
+
+def _sniff(body: bytes, content_type: str | None) -> object:
+    """The payload decoded just enough for adapters' `detect`: JSON, form fields or text."""
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    stripped = body.strip()
+    if ctype == "application/json" or stripped[:1] in (b"{", b"["):
+        try:
+            return msgspec.json.decode(stripped)
+        except (msgspec.DecodeError, RecursionError):
+            if ctype == "application/json":
+                raise InputError("not valid JSON", field="payload") from None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("payload is neither JSON nor UTF-8 text", field="payload") from None
+    if ctype == "application/x-www-form-urlencoded" or ("=" in text and "&" in text and ":" not in text.split("&")[0]):
+        from urllib.parse import parse_qsl
+
+        return dict(parse_qsl(text.strip(), keep_blank_values=True))
+    return text
+
+
+def detect(payload: Payload, content_type: str | None = None) -> str:
+    """The provider whose adapter recognises this payload's shape."""
+    body, ctype = _to_bytes(payload)
+    doc = _sniff(body, content_type or ctype)
+    claims = [name for name in adapters.ADAPTERS if adapters.get(name).detect(doc)]
+    if not claims:
+        raise InputError(
+            "unrecognised payload shape: no adapter (" + ", ".join(adapters.ADAPTERS) + ") claims it; "
+            "pass provider= to say whose it is",
+            field="payload",
+        )
+    if len(claims) > 1:
+        raise InputError(f"ambiguous payload shape: {', '.join(claims)} all claim it; pass provider=", field="payload")
+    return claims[0]
+
+
+def parse_reports(payload: Payload, provider: str | None = None, content_type: str | None = None) -> list[Report]:
+    """The typed reports in a payload (no classification)."""
+    body, ctype = _to_bytes(payload)
+    name = provider or detect(body, content_type or ctype)
+    module: ModuleType = adapters.get(name)
+    reports: list[Report] = module.parse(body, content_type or ctype)
+    return reports
+
+
+def normalize(
+    payload: Payload,
+    provider: str | None = None,
+    *,
+    content_type: str | None = None,
+    catalog: Catalog | None = None,
+    rules: Rules | None = None,
+    received_at: str | None = None,
+) -> list[Outcome]:
+    """One outcome per message in the payload (a multipart message's parts fold into one)."""
+    cat = catalog or Catalog.default()
+    reports = parse_reports(payload, provider, content_type)
+    return fold(classify(r, cat, rules, received_at=received_at) for r in reports)

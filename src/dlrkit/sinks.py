@@ -1,0 +1,150 @@
+"""Outcome writers for files: JSON Lines, CSV and Parquet, with one stable column set.
+
+Each writer takes outcomes one at a time and holds at most one batch in memory, so normalizing
+a file of any size runs in constant memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import IO, Any, Protocol
+
+import msgspec
+
+from dlrkit.outcome import Outcome
+
+# The stable column set of CSV and Parquet rows (JSON Lines carries the full nested record).
+COLUMNS: tuple[str, ...] = (
+    "message_id",
+    "provider",
+    "channel",
+    "state",
+    "final",
+    "reason",
+    "retry",
+    "retry_after",
+    "party",
+    "decided_by",
+    "recipient",
+    "recipient_raw",
+    "country",
+    "operator",
+    "sender",
+    "sent_at",
+    "done_at",
+    "received_at",
+    "price",
+    "currency",
+    "segments",
+    "reports",
+    "source",
+    "codes",
+    "unknown_codes",
+    "raw",
+)
+_JSON_COLUMNS = ("codes", "raw")
+_encoder = msgspec.json.Encoder()
+
+
+def row(o: Outcome) -> dict[str, Any]:
+    """An outcome as a flat row: nested fields as JSON text, unknown codes joined by spaces."""
+    out: dict[str, Any] = {}
+    for name in COLUMNS:
+        value = getattr(o, name)
+        if name in _JSON_COLUMNS:
+            value = _encoder.encode(value).decode()
+        elif name == "unknown_codes":
+            value = " ".join(value)
+        elif hasattr(value, "value"):
+            value = value.value
+        out[name] = value
+    return out
+
+
+class Sink(Protocol):
+    def write(self, outcome: Outcome) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class JsonlSink:
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._buf = bytearray()
+
+    def write(self, outcome: Outcome) -> None:
+        _encoder.encode_into(outcome, self._buf, -1)
+        self._buf += b"\n"
+        if len(self._buf) > 1 << 20:
+            self._stream.write(self._buf)
+            self._buf.clear()
+
+    def close(self) -> None:
+        self._stream.write(self._buf)
+        self._buf.clear()
+        self._stream.flush()
+
+
+class CsvSink:
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._text = io.StringIO()
+        self._writer = csv.DictWriter(self._text, fieldnames=COLUMNS, lineterminator="\n")
+        self._writer.writeheader()
+
+    def write(self, outcome: Outcome) -> None:
+        self._writer.writerow(row(outcome))
+        if self._text.tell() > 1 << 20:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._stream.write(self._text.getvalue().encode("utf-8"))
+        self._text.seek(0)
+        self._text.truncate()
+
+    def close(self) -> None:
+        self._flush()
+        self._stream.flush()
+
+
+class ParquetSink:
+    """Parquet through pyarrow's streaming writer: one row group per batch."""
+
+    BATCH = 65536
+
+    def __init__(self, path: str):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._pa = pa
+        string, f64, i64, b = pa.string(), pa.float64(), pa.int64(), pa.bool_()
+        types = {"final": b, "retry_after": i64, "price": f64, "segments": i64, "reports": i64}
+        self._schema = pa.schema([(c, types.get(c, string)) for c in COLUMNS])
+        self._writer = pq.ParquetWriter(path, self._schema, compression="zstd")
+        self._rows: list[dict[str, Any]] = []
+
+    def write(self, outcome: Outcome) -> None:
+        self._rows.append(row(outcome))
+        if len(self._rows) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_table(self._pa.Table.from_pylist(self._rows, schema=self._schema))
+            self._rows.clear()
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+def open_sink(fmt: str, stream: IO[bytes] | None, path: str | None) -> Sink:
+    if fmt == "parquet":
+        if path is None:
+            from dlrkit.errors import InputError
+
+            raise InputError("Parquet output needs a file: pass -o FILE.parquet", field="--output")
+        return ParquetSink(path)
+    assert stream is not None
+    return JsonlSink(stream) if fmt == "jsonl" else CsvSink(stream)

@@ -1,0 +1,1 @@
+"""Adapter tests: one module per provider."""

@@ -1,0 +1,353 @@
+"""The Plivo adapter: hangup, DialHangup and message status callbacks, form and JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlrkit import Catalog
+from dlrkit.adapters import plivo
+from dlrkit.errors import InputError
+from dlrkit.outcome import Channel, NativeCode, Report
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "plivo"
+FORM = "application/x-www-form-urlencoded"
+
+
+def load(name: str) -> list[Report]:
+    ctype = FORM if name.endswith(".form") else "application/json"
+    return plivo.parse((FIXTURES / name).read_bytes(), ctype)
+
+
+def one(name: str) -> Report:
+    (report,) = load(name)
+    return report
+
+
+def cause(code: int | str, name: str | None) -> NativeCode:
+    return NativeCode(kind="hangup_cause", channel="voice", code=code, name=name)
+
+
+def status(word: str) -> NativeCode:
+    return NativeCode(kind="status", channel="sms", code=word)
+
+
+def error(code: int) -> NativeCode:
+    return NativeCode(kind="error", channel="sms", code=code)
+
+
+# --- voice ---------------------------------------------------------------------------------
+
+
+def test_answered_outbound_call_in_an_indian_console_time_zone() -> None:
+    r = one("call_hangup_completed.form")
+    assert r.provider == "plivo"
+    assert r.message_id == "5d1f0a6e-2c8b-4f3a-9c1e-7b2a9e4f1c01"
+    assert r.channel is Channel.VOICE
+    assert r.codes == (cause(4000, "Normal Hangup"),)
+    assert (r.sender, r.recipient) == ("918035735900", "919876543210")
+    # StartTime is local (+05:30, learnt from SessionStart, which is UTC)
+    assert (r.sent_at, r.done_at) == ("2025-03-14T10:50:31Z", "2025-03-14T10:52:15Z")
+    assert (r.price, r.currency) == (0.017, "USD")
+    assert r.source == "plivo.call_hangup"
+    assert r.raw["CallStatus"] == "completed"
+    assert r.raw["HangupSource"] == "Callee"
+
+
+def test_busy_line() -> None:
+    r = one("call_hangup_busy.form")
+    assert r.codes == (cause(3010, "Busy Line"),)
+    assert (r.sent_at, r.done_at) == ("2025-03-14T09:02:01Z", "2025-03-14T09:02:07Z")
+    assert r.price == 0.0
+    assert r.raw["CallStatus"] == "busy"
+    assert r.raw["AnswerTime"] == ""
+
+
+def test_inbound_call_in_a_new_york_console_time_zone() -> None:
+    r = one("call_hangup_inbound.form")
+    assert r.codes == (cause(4010, "End Of XML Instructions"),)
+    assert (r.sender, r.recipient) == ("14155550177", "12125550199")
+    assert (r.sent_at, r.done_at) == ("2025-01-20T13:15:02Z", "2025-01-20T13:15:24Z")
+    assert r.raw["Direction"] == "inbound"
+
+
+def test_json_callback_with_numbers_as_numbers_and_no_session_start() -> None:
+    r = one("call_hangup_no_answer.json")
+    assert r.message_id == "2c4e6a8b-1d3f-4a5c-9e7b-0f2d4c6e8a1b"
+    assert r.codes == (cause(3000, "No Answer"),)
+    assert (r.sent_at, r.done_at) == ("2025-05-02T11:30:00Z", "2025-05-02T11:30:45Z")
+    assert (r.price, r.currency) == (0.0, "USD")
+    assert r.raw["Duration"] == 0
+
+
+def test_older_callback_keeps_the_cause_name_as_code() -> None:
+    r = one("call_hangup_legacy.form")
+    assert r.codes == (cause("NO_ANSWER", None),)
+    assert r.sent_at == "2019-06-03T12:00:00Z"
+
+
+def test_dial_hangup_event_reports_the_b_leg() -> None:
+    r = one("dial_hangup.form")
+    assert r.message_id == "a9b8c7d6-e5f4-4321-9876-5a4b3c2d1e0f"
+    assert r.codes == (cause(4000, "Normal Hangup"),)
+    assert (r.sender, r.recipient) == ("14155550100", "14155550188")
+    assert r.source == "plivo.dial_hangup"
+    assert r.raw["CallUUID"] == "f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b"
+
+
+def test_dial_action_without_a_b_leg_names_the_missing_id() -> None:
+    with pytest.raises(InputError) as exc:
+        load("dial_action_no_answer.form")
+    assert exc.value.field == "DialBLegUUID"
+
+
+def test_dial_action_with_a_b_leg_keeps_the_cause_name() -> None:
+    body = urlencode({"DialStatus": "busy", "DialBLegUUID": "b-1", "DialHangupCause": "USER_BUSY"})
+    (r,) = plivo.parse(body.encode())
+    assert (r.message_id, r.codes) == ("b-1", (cause("USER_BUSY", None),))
+
+
+def test_get_callback_query_string_without_content_type() -> None:
+    query = "CallUUID=c-9&HangupCauseCode=6010&HangupCauseName=Ring+Timeout+Reached&To=15550001"
+    (r,) = plivo.parse(query.encode())
+    assert (r.message_id, r.codes, r.recipient) == (
+        "c-9",
+        (cause(6010, "Ring Timeout Reached"),),
+        "15550001",
+    )
+
+
+def test_time_beyond_year_9999_in_utc_is_an_input_error() -> None:
+    doc = {
+        "CallUUID": "c",
+        "StartTime": "2020-01-01 00:00:00",
+        "SessionStart": "2020-01-01 05:00:00",  # console at -05:00
+        "EndTime": "9999-12-31 23:59:59",
+    }
+    with pytest.raises(InputError) as exc:
+        plivo.parse_doc(doc)
+    assert exc.value.field == "EndTime"
+
+
+def test_explicit_offset_wins_over_the_console_rule() -> None:
+    doc = {
+        "CallUUID": "c",
+        "StartTime": "2022-06-28 19:39:04+05:30",
+        "EndTime": "2022-06-28 19:39:15+05:30",
+    }
+    (r,) = plivo.parse_doc(doc)
+    assert (r.sent_at, r.done_at) == ("2022-06-28T14:09:04Z", "2022-06-28T14:09:15Z")
+
+
+def test_fixture_hangup_causes_are_catalog_codes(catalog: Catalog) -> None:
+    names = ["call_hangup_completed.form", "call_hangup_busy.form", "call_hangup_inbound.form"]
+    names += ["call_hangup_no_answer.json", "dial_hangup.form"]
+    codes = [c for name in names for c in one(name).codes]
+    assert [c.code for c in codes] == [4000, 3010, 4010, 3000, 4000]
+    for c in codes:
+        (entry,) = catalog.lookup("plivo", c.code, kind=c.kind, channel=c.channel)
+        assert entry.name == c.name
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def test_delivered_sms() -> None:
+    r = one("message_delivered.form")
+    assert r.message_id == "9b1c0d2e-3f4a-11f0-8a5b-0242ac110002"
+    assert r.channel is Channel.SMS
+    assert r.codes == (status("delivered"),)
+    assert (r.sender, r.recipient) == ("14155550100", "14155550123")
+    assert r.sent_at == "2025-04-02T10:15:03.904518Z"
+    assert r.done_at == "2025-04-02T10:15:09.613277Z"
+    assert (r.price, r.currency, r.segments) == (0.005, "USD", 1)
+    assert r.parent_id == r.message_id
+    assert (r.part, r.parts) == (None, None)
+    assert r.source == "plivo.message_status"
+    assert (r.raw["MCC"], r.raw["MNC"]) == ("310", "260")
+
+
+def test_undelivered_sms_carries_its_error_code() -> None:
+    r = one("message_undelivered.form")
+    assert r.codes == (status("undelivered"), error(80))
+    assert r.done_at == "2025-04-02T10:20:44.002913Z"
+
+
+def test_queued_sms_falls_back_to_the_queued_time() -> None:
+    r = one("message_queued.form")
+    assert r.codes == (status("queued"),)
+    assert (r.sent_at, r.done_at) == ("2025-04-02T10:15:02.311702Z", None)
+
+
+def test_mms_with_the_no_error_code() -> None:
+    r = one("message_mms_sent.form")
+    assert r.channel is Channel.MMS
+    assert r.codes == (status("sent"),)  # "000" means no error
+    assert r.price == 0.02
+
+
+def test_whatsapp_read() -> None:
+    r = one("message_whatsapp_read.form")
+    assert (r.channel, r.codes) == (Channel.CHAT, (status("read"),))
+    assert r.raw["ConversationOrigin"] == "utility"
+
+
+def test_failed_json_callback_out_of_credit() -> None:
+    r = one("message_failed.json")
+    assert r.codes == (status("failed"), error(900))
+    assert r.sent_at == "2025-04-05T07:30:00.100000Z"
+    assert r.segments == 1
+
+
+def test_multipart_callbacks_share_the_parent() -> None:
+    first, second = load("message_multipart.json")
+    assert (first.part, first.parts, second.part, second.parts) == (1, 2, 2, 2)
+    assert first.parent_id == second.parent_id == "f0a1b2c3-4300-11f0-8d4e-0242ac110006"
+    assert second.message_id == "f0a1b2c3-4300-11f0-8d4e-0242ac110007"
+    assert second.codes == (status("undelivered"), error(30))
+    assert second.raw["PartInfo"] == "2 of 2"
+
+
+def test_unknown_message_type_and_odd_part_info_are_kept_raw() -> None:
+    doc = {
+        "MessageUUID": "m",
+        "Status": "sent",
+        "Type": "rcs",
+        "PartInfo": "first",
+        "ErrorCode": "E7",
+    }
+    (r,) = plivo.parse_doc(doc)
+    assert r.channel is Channel.OTHER
+    assert (r.part, r.parts) == (None, None)
+    assert r.codes == (status("sent"), NativeCode(kind="error", channel="sms", code="E7"))
+
+
+# --- detection and bad input ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ({"CallUUID": "c", "HangupCauseCode": "4000"}, True),
+        ({"CallUUID": "c", "HangupCause": "NORMAL_CLEARING"}, True),
+        ({"DialBLegUUID": "b", "DialAction": "hangup"}, True),
+        ({"MessageUUID": "m", "Status": "delivered"}, True),
+        ([{"MessageUUID": "m", "Status": "sent"}], True),
+        ({"CallUUID": "c", "CallStatus": "ringing"}, False),
+        ({"MessageUUID": "m", "Text": "hi"}, False),
+        ({"results": [{"messageId": "x"}]}, False),
+        ({"msgId": "1", "phoneNumber": "+33", "status": "delivered"}, False),
+        ([], False),
+        (None, False),
+        ("CallUUID", False),
+    ],
+)
+def test_detect(doc: object, expected: bool) -> None:
+    assert plivo.detect(doc) is expected
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        ({"HangupCauseCode": "4000"}, "CallUUID"),
+        ({"CallUUID": "  "}, "CallUUID"),
+        ({"Status": "sent"}, "MessageUUID"),
+        ({"MessageUUID": "m"}, "Status"),
+        ({"MessageUUID": "m", "Status": "sent", "TotalAmount": "free"}, "TotalAmount"),
+        ({"MessageUUID": "m", "Status": "sent", "Units": "one"}, "Units"),
+        ({"MessageUUID": "m", "Status": "sent", "SentTime": "yesterday"}, "SentTime"),
+        ({"CallUUID": "c", "HangupCauseCode": "4000x"}, "HangupCauseCode"),
+        ({"CallUUID": ["c"]}, "CallUUID"),
+        ([{"CallUUID": "c"}, {"MessageUUID": "m", "Status": True}], "[1].Status"),
+        ([{"CallUUID": "c"}, 7], "[1]"),
+    ],
+)
+def test_bad_fields_are_named(doc: object, field: str) -> None:
+    with pytest.raises(InputError) as exc:
+        plivo.parse_doc(doc)
+    assert exc.value.field == field
+    assert exc.value.provider == "plivo"
+
+
+JUNK: list[tuple[object, str | None]] = [
+    (b"", None),
+    (b"   ", "application/json"),
+    (b"null", None),
+    (b"[]", None),
+    (b"{}", None),
+    (b"[1, 2]", None),
+    (b"\xff\xfe\x00", None),
+    (b"\xff=\xfe", FORM),
+    (b"CallUUID=c&StartTime=2020-01-01", "application/json"),
+    (b'{"CallUUID": {"a": 1}}', None),
+    (b'{"MessageUUID": 5, "Status": true}', None),
+    (b'{"MessageUUID": "m", "Status": "sent", "Units": 1e400}', None),
+    (b'{"MessageUUID": "m", "Status": "sent", "TotalAmount": "1e999"}', None),
+    (b'{"CallUUID": "c", "HangupCauseCode": "' + b"9" * 5000 + b'"}', None),
+    (b'{"CallUUID": "' + b"9" * 5000 + b'"}', None),
+    (b'{"CallUUID": 1' + b"0" * 400 + b"}", None),
+    (b'{"CallUUID": "c", "EndTime": "0001-01-01 00:00:00+05:00"}', None),
+    (b'{"MessageUUID": "m", "Status": "sent", "PartInfo": "99999 of 99999"}', None),
+    ("CallUUID=c", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("body", "ctype"), JUNK)
+def test_junk_gives_input_error_or_reports(body: object, ctype: str | None) -> None:
+    try:
+        reports = plivo.parse(body, ctype)  # type: ignore[arg-type]
+    except InputError:
+        return
+    assert all(isinstance(r, Report) and r.message_id for r in reports)
+
+
+KEYS = [
+    "CallUUID", "MessageUUID", "Status", "HangupCauseCode", "HangupCauseName", "HangupCause",
+    "StartTime", "EndTime", "SessionStart", "TotalCost", "TotalAmount", "Units", "ErrorCode",
+    "PartInfo", "Type", "DialBLegUUID", "DialAction", "DialBLegHangupCauseCode", "SentTime",
+]  # fmt: skip
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=12,
+)
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+
+
+def _check(body: bytes, ctype: str | None) -> None:
+    try:
+        reports = plivo.parse(body, ctype)
+    except InputError:
+        return
+    assert all(isinstance(r, Report) and r.message_id for r in reports)
+    msgspec.json.encode(reports)
+
+
+@settings(deadline=None)
+@given(JSON)
+def test_any_json_value(value: object) -> None:
+    _check(msgspec.json.encode(value), "application/json")
+
+
+@settings(deadline=None)
+@given(st.dictionaries(st.sampled_from(KEYS), SCALARS | JSON))
+def test_callback_shaped_json(doc: dict[str, object]) -> None:
+    _check(msgspec.json.encode(doc), None)
+
+
+@settings(deadline=None)
+@given(st.dictionaries(st.sampled_from(KEYS), st.text()))
+def test_callback_shaped_forms(doc: dict[str, str]) -> None:
+    _check(urlencode(doc).encode(), FORM)
+
+
+@settings(deadline=None)
+@given(st.binary(), st.sampled_from([None, FORM, "application/json", "text/plain"]))
+def test_any_bytes(body: bytes, ctype: str | None) -> None:
+    _check(body, ctype)

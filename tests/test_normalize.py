@@ -1,0 +1,123 @@
+"""normalize(): detection, every adapter through the registry, and robustness against any input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlrkit import DlrkitError, InputError, normalize
+from dlrkit.adapters import ADAPTERS, get
+from dlrkit.catalog.registry import PROVIDERS
+
+from .strategies import json_values
+
+INFOBIP_SMS = {
+    "results": [
+        {
+            "bulkId": "b-1",
+            "messageId": "m-1",
+            "to": "385981234567",
+            "sentAt": "2024-10-09T12:00:00.000+0000",
+            "doneAt": "2024-10-09T12:00:05.000+0000",
+            "smsCount": 1,
+            "price": {"pricePerMessage": 0.01, "currency": "EUR"},
+            "status": {"groupId": 3, "groupName": "DELIVERED", "id": 5, "name": "DELIVERED_TO_HANDSET"},
+            "error": {"groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "permanent": False},
+        },
+        {
+            "bulkId": "b-1",
+            "messageId": "m-2",
+            "to": "33612345678",
+            "status": {"groupId": 2, "groupName": "UNDELIVERABLE", "id": 9, "name": "UNDELIVERABLE_NOT_DELIVERED"},
+            "error": {"groupId": 1, "groupName": "HANDSET_ERRORS", "id": 27, "name": "EC_ABSENT_SUBSCRIBER", "permanent": False},
+        },
+    ]
+}
+PLIVO_HANGUP = (
+    b"CallUUID=c-1&From=14155550100&To=14155550123&CallStatus=busy&Direction=outbound"
+    b"&HangupCauseCode=3010&HangupCauseName=Busy+Line&HangupSource=Carrier"
+)
+SMPP_RECEIPT = b"id:0123456789 sub:001 dlvrd:000 submit date:2410091200 done date:2410091201 stat:UNDELIV err:001 text:"
+
+
+def test_registry_and_adapters_agree() -> None:
+    assert set(ADAPTERS) == {*PROVIDERS, "smpp"}
+    for name in ADAPTERS:
+        module = get(name)
+        assert module.PROVIDER == name
+        assert callable(module.detect) and callable(module.parse)
+
+
+def test_infobip_batch_gives_one_outcome_per_message() -> None:
+    outs = normalize(json.dumps(INFOBIP_SMS).encode())
+    assert [(o.message_id, o.state, o.reason) for o in outs] == [
+        ("m-1", "delivered", "none"),
+        ("m-2", "undelivered", "recipient_unreachable"),
+    ]
+    assert outs[0].recipient == "+385981234567" and outs[0].country == "HR"
+    assert outs[0].price == 0.01 and outs[0].currency == "EUR"
+    assert outs[1].raw["messageId"] == "m-2"
+
+
+def test_dict_payloads_and_detection() -> None:
+    assert normalize(INFOBIP_SMS)[0].provider == "infobip"
+    (plivo,) = normalize(PLIVO_HANGUP)
+    assert (plivo.provider, plivo.state, plivo.reason) == ("plivo", "undelivered", "recipient_busy")
+    (smpp,) = normalize(SMPP_RECEIPT)
+    assert (smpp.provider, smpp.message_id, smpp.state) == ("smpp", "0123456789", "undelivered")
+
+
+def test_unknown_shape_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="unrecognised payload shape"):
+        normalize({"hello": "world"})
+
+
+@pytest.mark.parametrize("junk", [b"", b"null", b"[]", b"{}", b"\xff\xfe\x00", b"{" * 5000, b"1e999999", b'{"results": 5}'])
+@pytest.mark.parametrize("provider", [None, *ADAPTERS])
+def test_junk_gives_a_dlrkit_error_or_nothing(junk: bytes, provider: str | None) -> None:
+    try:
+        outcomes = normalize(junk, provider)
+    except DlrkitError:
+        return
+    assert isinstance(outcomes, list)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from([None, *ADAPTERS]))
+def test_any_bytes_give_outcomes_or_a_dlrkit_error(body: bytes, provider: str | None) -> None:
+    try:
+        normalize(body, provider)
+    except DlrkitError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values, st.sampled_from([None, *ADAPTERS]))
+def test_any_json_gives_outcomes_or_a_dlrkit_error(doc: object, provider: str | None) -> None:
+    try:
+        normalize(json.dumps(doc).encode(), provider)
+    except DlrkitError:
+        pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.fixed_dictionaries({"results": st.lists(json_values, max_size=3)}))
+def test_infobip_like_json_never_escapes(doc: dict[str, object]) -> None:
+    try:
+        normalize(doc, "infobip")
+    except DlrkitError:
+        pass
+
+
+def test_smpp_profile_maps_err_into_another_namespace() -> None:
+    from dlrkit.adapters import smpp
+    from dlrkit.catalog import Catalog
+    from dlrkit.classify import classify
+
+    profile = smpp.ReceiptProfile.from_dict({"name": "acme", "err_map": {"001": "infobip:error:general:1"}})
+    (rep,) = smpp.parse(b"id:9 stat:UNDELIV err:001", profile=profile)
+    o = classify(rep, Catalog.default())
+    assert (o.reason, o.decided_by) == ("recipient_invalid", "catalog:infobip:error:general:1")
