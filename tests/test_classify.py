@@ -25,11 +25,15 @@ def status(code: int, name: str, group: int, channel: str = "general") -> Native
     return NativeCode(kind="status", channel=channel, code=code, name=name, group_id=group)
 
 
-def error(code: int, name: str | None = None, channel: str = "general", group: int | None = None) -> NativeCode:
+def error(
+    code: int, name: str | None = None, channel: str = "general", group: int | None = None
+) -> NativeCode:
     return NativeCode(kind="error", channel=channel, code=code, name=name, group_id=group)
 
 
-def report(provider: str, *codes: NativeCode, channel: Channel = Channel.SMS, mid: str = "m1") -> Report:
+def report(
+    provider: str, *codes: NativeCode, channel: Channel = Channel.SMS, mid: str = "m1"
+) -> Report:
     return Report(provider=provider, message_id=mid, channel=channel, codes=codes)
 
 
@@ -39,7 +43,11 @@ CASES = {
         ("delivered", "none", "never", "catalog:infobip:status:general:5"),
     ),
     "infobip undeliverable, absent subscriber": (
-        report("infobip", status(9, "UNDELIVERABLE_NOT_DELIVERED", 2), error(27, "EC_ABSENT_SUBSCRIBER")),
+        report(
+            "infobip",
+            status(9, "UNDELIVERABLE_NOT_DELIVERED", 2),
+            error(27, "EC_ABSENT_SUBSCRIBER"),
+        ),
         ("undelivered", "recipient_unreachable", "later", "catalog:infobip:error:general:27"),
     ),
     "infobip pending": (
@@ -51,23 +59,45 @@ CASES = {
         ("rejected", "recipient_opted_out", "never", "catalog:infobip:status:general:10"),
     ),
     "infobip 2053 second name": (
-        report("infobip", status(4, "UNDELIVERABLE_REJECTED_OPERATOR", 2), error(2053, "EC_SOURCE_ADDRESS_BLACKLISTED")),
+        report(
+            "infobip",
+            status(4, "UNDELIVERABLE_REJECTED_OPERATOR", 2),
+            error(2053, "EC_SOURCE_ADDRESS_BLACKLISTED"),
+        ),
         ("undelivered", "sender_rejected", "after_fix", "catalog:infobip:error:general:2053"),
     ),
     "infobip voice legacy busy": (
-        report("infobip", status(9, "UNDELIVERABLE_NOT_DELIVERED", 2), error(5002, channel="voice"), channel=Channel.VOICE),
+        report(
+            "infobip",
+            status(9, "UNDELIVERABLE_NOT_DELIVERED", 2),
+            error(5002, channel="voice"),
+            channel=Channel.VOICE,
+        ),
         ("undelivered", "recipient_busy", "later", "catalog:infobip:error:voice:5002"),
     ),
     "infobip voice new busy with status reason": (
-        report("infobip", status(97, "BUSY", 2, "voice"), error(10201, "BUSY", "voice"), channel=Channel.VOICE),
+        report(
+            "infobip",
+            status(97, "BUSY", 2, "voice"),
+            error(10201, "BUSY", "voice"),
+            channel=Channel.VOICE,
+        ),
         ("undelivered", "recipient_busy", "later", "catalog:infobip:error:voice:10201"),
     ),
     "plivo busy": (
-        report("plivo", NativeCode(kind="hangup_cause", channel="voice", code=3010), channel=Channel.VOICE),
+        report(
+            "plivo",
+            NativeCode(kind="hangup_cause", channel="voice", code=3010),
+            channel=Channel.VOICE,
+        ),
         ("undelivered", "recipient_busy", "later", "catalog:plivo:hangup_cause:voice:3010"),
     ),
     "plivo normal hangup": (
-        report("plivo", NativeCode(kind="hangup_cause", channel="voice", code=4000), channel=Channel.VOICE),
+        report(
+            "plivo",
+            NativeCode(kind="hangup_cause", channel="voice", code=4000),
+            channel=Channel.VOICE,
+        ),
         ("delivered", "none", "never", "catalog:plivo:hangup_cause:voice:4000"),
     ),
     "smpp receipt delivered": (
@@ -75,11 +105,17 @@ CASES = {
         ("delivered", "none", "never", "catalog:smpp:dlr_status:receipt:DELIVRD"),
     ),
     "smpp GSM network error is a MAP error": (
-        report("smpp", NativeCode(kind="dlr_status", channel="receipt", code="UNDELIV"), error(1, channel="error")),
+        report(
+            "smpp",
+            NativeCode(kind="dlr_status", channel="receipt", code="UNDELIV"),
+            error(1, channel="error"),
+        ),
         ("undelivered", "recipient_invalid", "never", "catalog:map:error:error:1"),
     ),
     "smspartner status word": (
-        report("smspartner", NativeCode(kind="status", channel="status_list", code="not delivered")),
+        report(
+            "smspartner", NativeCode(kind="status", channel="status_list", code="not delivered")
+        ),
         ("undelivered", None, None, "catalog:smspartner:status:status_list:not delivered"),
     ),
     "smspartner api error STOP list": (
@@ -113,7 +149,9 @@ def test_expectations(case: str) -> None:
 
 
 def test_unknown_codes_are_kept_and_listed() -> None:
-    o = classify(report("infobip", status(999, "NEW_STATUS", 9), error(99999)), CATALOG, received_at=NOW)
+    o = classify(
+        report("infobip", status(999, "NEW_STATUS", 9), error(99999)), CATALOG, received_at=NOW
+    )
     assert o.unknown_codes == ("infobip:status:general:999", "infobip:error:general:99999")
     assert [c.known for c in o.codes] == [False, False]
     assert o.codes[0].name == "NEW_STATUS"
@@ -121,20 +159,43 @@ def test_unknown_codes_are_kept_and_listed() -> None:
 
 def test_rules_override_and_record_the_rule() -> None:
     rules = Rules.from_dict(
-        {"rule": [{"provider": "infobip", "code": 27, "retry": "later", "retry_after": 7200, "party": "carrier"}]},
+        {
+            "rule": [
+                {
+                    "provider": "infobip",
+                    "code": 27,
+                    "retry": "later",
+                    "retry_after": 7200,
+                    "party": "carrier",
+                }
+            ]
+        },
         "my.toml",
     )
-    rep = report("infobip", status(9, "UNDELIVERABLE_NOT_DELIVERED", 2), error(27, "EC_ABSENT_SUBSCRIBER"))
+    rep = report(
+        "infobip", status(9, "UNDELIVERABLE_NOT_DELIVERED", 2), error(27, "EC_ABSENT_SUBSCRIBER")
+    )
     o = classify(rep, CATALOG, rules, received_at=NOW)
-    assert (o.reason, o.retry, o.retry_after, o.party) == ("recipient_unreachable", "later", 7200, "carrier")
+    assert (o.reason, o.retry, o.retry_after, o.party) == (
+        "recipient_unreachable",
+        "later",
+        7200,
+        "carrier",
+    )
     assert o.decided_by == "rules:my.toml#1"
-    other = classify(report("plivo", NativeCode(kind="hangup_cause", channel="voice", code=3010)), CATALOG, rules)
+    other = classify(
+        report("plivo", NativeCode(kind="hangup_cause", channel="voice", code=3010)), CATALOG, rules
+    )
     assert other.decided_by.startswith("catalog:")
 
 
 def test_rule_pattern_matches_names() -> None:
-    rules = Rules.from_dict({"rule": [{"pattern": "(?i)absent", "reason": "recipient_invalid", "retry": "never"}]})
-    o = classify(report("infobip", error(27, "EC_ABSENT_SUBSCRIBER")), CATALOG, rules, received_at=NOW)
+    rules = Rules.from_dict(
+        {"rule": [{"pattern": "(?i)absent", "reason": "recipient_invalid", "retry": "never"}]}
+    )
+    o = classify(
+        report("infobip", error(27, "EC_ABSENT_SUBSCRIBER")), CATALOG, rules, received_at=NOW
+    )
     assert (o.reason, o.retry, o.decided_by) == ("recipient_invalid", "never", "rules:rules#1")
 
 
@@ -168,7 +229,9 @@ def _snapshot_lines() -> list[str]:
     for e in CATALOG.entries:
         if e.provider not in PROVIDERS:
             continue
-        code = NativeCode(kind=e.kind.value, channel=e.channel, code=e.code, name=e.name, group_id=e.group_id)
+        code = NativeCode(
+            kind=e.kind.value, channel=e.channel, code=e.code, name=e.name, group_id=e.group_id
+        )
         o = classify(report(e.provider, code), CATALOG, received_at=NOW)
         after = f" after {o.retry_after}s" if o.retry_after else ""
         lines.append(
@@ -219,8 +282,12 @@ def test_legacy_codes_and_their_single_replacement_classify_alike(catalog: Catal
     for legacy, new in catalog.migration.migrated.items():
         if len(new) != 1 or (legacy, new[0]) in ADVICE_DIFFERS:
             continue
-        old_o = classify(report("infobip", error(legacy, channel="voice"), channel=Channel.VOICE), catalog)
-        new_o = classify(report("infobip", error(new[0], channel="voice"), channel=Channel.VOICE), catalog)
+        old_o = classify(
+            report("infobip", error(legacy, channel="voice"), channel=Channel.VOICE), catalog
+        )
+        new_o = classify(
+            report("infobip", error(new[0], channel="voice"), channel=Channel.VOICE), catalog
+        )
         assert (old_o.state, old_o.reason, old_o.retry, old_o.party) == (
             new_o.state,
             new_o.reason,
@@ -248,8 +315,14 @@ def _o(state: str, mid: str = "m1", reason: str = "none") -> object:
 
     st_ = State(state)
     return Outcome(
-        message_id=mid, provider="infobip", channel=Channel.SMS, state=st_, final=st_.final,
-        reason=Reason(reason), retry=Retry.NEVER, party=Party.UNKNOWN,
+        message_id=mid,
+        provider="infobip",
+        channel=Channel.SMS,
+        state=st_,
+        final=st_.final,
+        reason=Reason(reason),
+        retry=Retry.NEVER,
+        party=Party.UNKNOWN,
     )
 
 
@@ -260,7 +333,9 @@ def test_final_never_moves_back() -> None:
 
 
 def test_a_failed_part_fails_the_message() -> None:
-    folded = fold([_o("delivered"), _o("undelivered", reason="recipient_unreachable"), _o("delivered")])  # type: ignore[list-item]
+    folded = fold(
+        [_o("delivered"), _o("undelivered", reason="recipient_unreachable"), _o("delivered")]
+    )  # type: ignore[list-item]
     assert len(folded) == 1
     assert (folded[0].state, folded[0].reports) == ("undelivered", 3)
 

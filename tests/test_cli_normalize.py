@@ -10,7 +10,14 @@ from .test_normalize import INFOBIP_SMS, PLIVO_HANGUP, SMPP_RECEIPT
 
 
 def _write_mixed(path: Path) -> None:
-    lines = [json.dumps(INFOBIP_SMS).encode(), PLIVO_HANGUP, SMPP_RECEIPT, b"", b"{not json", b'{"hello": 1}']
+    lines = [
+        json.dumps(INFOBIP_SMS).encode(),
+        PLIVO_HANGUP,
+        SMPP_RECEIPT,
+        b"",
+        b"{not json",
+        b'{"hello": 1}',
+    ]
     path.write_bytes(b"\n".join(lines) + b"\n")
 
 
@@ -20,7 +27,8 @@ def test_jsonl_to_stdout_with_summary_and_skips(tmp_path: Path) -> None:
     proc = run("normalize", str(src), ok=1)
     outs = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["message_id"] for o in outs] == ["m-1", "m-2", "c-1", "0123456789"]
-    assert f"{src}:5: skipped" in proc.stderr and f"{src}:6: skipped" in proc.stderr
+    assert f"{src}:5: skipped" in proc.stderr
+    assert f"{src}:6: skipped" in proc.stderr
     assert "6 payloads" not in proc.stderr  # the blank line is not a payload
     assert "5 payloads, 4 outcomes, 2 skipped as malformed" in proc.stderr
     assert "recipient_busy" in proc.stderr  # the summary table
@@ -30,7 +38,8 @@ def test_strict_stops_at_first_malformed(tmp_path: Path) -> None:
     src = tmp_path / "reports.jsonl"
     _write_mixed(src)
     proc = run("normalize", "--strict", str(src), "-o", str(tmp_path / "out.jsonl"), ok=2)
-    assert ":5:" in proc.stderr and "--strict" in proc.stderr
+    assert ":5:" in proc.stderr
+    assert "--strict" in proc.stderr
 
 
 def test_csv_and_parquet_have_the_same_rows(tmp_path: Path) -> None:
@@ -45,9 +54,12 @@ def test_csv_and_parquet_have_the_same_rows(tmp_path: Path) -> None:
     with (tmp_path / "o.csv").open() as f:
         rows = list(csv.DictReader(f))
     table = pq.read_table(tmp_path / "o.parquet").to_pylist()
-    assert [r["message_id"] for r in rows] == [r["message_id"] for r in table] == ["m-1", "m-2", "c-1"]
+    assert (
+        [r["message_id"] for r in rows] == [r["message_id"] for r in table] == ["m-1", "m-2", "c-1"]
+    )
     assert rows[0]["state"] == table[0]["state"] == "delivered"
-    assert table[2]["final"] is True and rows[2]["final"] == "True"
+    assert table[2]["final"] is True
+    assert rows[2]["final"] == "True"
     assert json.loads(table[1]["codes"])[1]["code"] == 27
 
 
@@ -58,7 +70,10 @@ def test_stdin_and_provider_option(tmp_path: Path) -> None:
 
     assert DLRKIT
     proc = subprocess.run(
-        [DLRKIT, "normalize", "--provider", "smpp"], input=SMPP_RECEIPT + b"\n", capture_output=True, check=False
+        [DLRKIT, "normalize", "--provider", "smpp"],
+        input=SMPP_RECEIPT + b"\n",
+        capture_output=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     (out,) = [json.loads(x) for x in proc.stdout.splitlines()]
@@ -75,8 +90,11 @@ def test_rules_file(tmp_path: Path) -> None:
     rules.write_text('[[rule]]\nprovider = "infobip"\ncode = 27\nretry = "now"\n')
     src = tmp_path / "in.json"
     src.write_text(json.dumps(INFOBIP_SMS, indent=2))  # a .json file is one payload
-    outs = [json.loads(x) for x in run("normalize", str(src), "--rules", str(rules)).stdout.splitlines()]
-    assert outs[1]["retry"] == "now" and outs[1]["decided_by"] == "rules:rules.toml#1"
+    outs = [
+        json.loads(x) for x in run("normalize", str(src), "--rules", str(rules)).stdout.splitlines()
+    ]
+    assert outs[1]["retry"] == "now"
+    assert outs[1]["decided_by"] == "rules:rules.toml#1"
     bad = tmp_path / "bad.toml"
     bad.write_text('[[rule]]\nreason = "sad"\n')
     proc = run("normalize", str(src), "--rules", str(bad), ok=2)

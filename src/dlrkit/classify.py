@@ -17,6 +17,7 @@ of one report:
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from dlrkit.catalog import Catalog, Entry
 from dlrkit.catalog.registry import NAMESPACES, STANDARDS
@@ -74,12 +75,15 @@ def _rule_matches(rule: Rule, report: Report, codes: list[NativeCode]) -> bool:
     candidates = [
         c
         for c in codes
-        if (rule.kind is None or c.kind == rule.kind) and (rule.channel is None or c.channel == rule.channel)
+        if (rule.kind is None or c.kind == rule.kind)
+        and (rule.channel is None or c.channel == rule.channel)
     ]
     if rule.code is not None:
         want = str(rule.code).casefold()
         candidates = [c for c in candidates if str(c.code).casefold() == want]
-    if not candidates and (rule.code is not None or rule.kind is not None or rule.channel is not None):
+    if not candidates and (
+        rule.code is not None or rule.kind is not None or rule.channel is not None
+    ):
         return False
     if rule.pattern is not None:
         text = " ".join(f"{c.code} {c.name or ''}" for c in codes)
@@ -104,6 +108,146 @@ def _fallback_state(decider: Entry | None) -> State:
     return State.REJECTED if decider.kind.value == "api_error" else State.UNDELIVERED
 
 
+class Decision(NamedTuple):
+    state: State
+    reason: Reason
+    retry: Retry
+    party: Party
+    retry_after: int | None
+    decided_by: str
+    codes: tuple[OutcomeCode, ...]
+    unknown: tuple[str, ...]
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Classifier:
+    """classify() with memory: the decision for a given set of codes is computed once.
+
+    Decisions depend only on (provider, codes) unless a rule matches on a pattern that can see
+    the report's text; then nothing is cached. Holds no global state: one per catalog and rules.
+    """
+
+    def __init__(self, catalog: Catalog, rules: Rules | None = None, *, cache_size: int = 1 << 14):
+        self.catalog = catalog
+        self.rules = rules
+        self._cacheable = not any(r.pattern is not None for r in (rules.rules if rules else ()))
+        self._cache: dict[tuple[str, tuple[NativeCode, ...]], Decision] = {}
+        self._cache_size = cache_size
+
+    def decide(self, report: Report) -> Decision:
+        if not self._cacheable:
+            return self._decide(report)
+        key = (report.provider, report.codes)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            found = self._cache[key] = self._decide(report)
+        return found
+
+    def _decide(self, report: Report) -> Decision:
+        catalog, rules = self.catalog, self.rules
+        resolved: list[tuple[NativeCode, Entry | None]] = [
+            (c, resolve(catalog, report.provider, c)) for c in report.codes
+        ]
+        known = [(c, e) for c, e in resolved if e is not None]
+        state_entry = next(
+            (e for c, e in known if c.kind in STATE_KINDS and e.state is not None), None
+        )
+        decider: Entry | None = None
+        if state_entry is not None and state_entry.state == State.DELIVERED:
+            decider = state_entry
+        else:
+            decider = next(
+                (e for c, e in known if c.kind in CAUSE_KINDS and e.reason not in _NO_CAUSE), None
+            )
+            if decider is None:
+                decider = next(
+                    (e for c, e in known if c.kind == "hangup_cause" and e.reason not in _NO_CAUSE),
+                    None,
+                )
+            if decider is None:
+                decider = state_entry or (known[0][1] if known else None)
+        state = (
+            state_entry.state
+            if state_entry is not None and state_entry.state
+            else _fallback_state(decider)
+        )
+        if decider is None:
+            reason, retry, party, retry_after, decided_by = (
+                Reason.UNKNOWN,
+                Retry.NEVER,
+                Party.UNKNOWN,
+                None,
+                "unknown",
+            )
+        else:
+            reason, retry, party = decider.reason, decider.retry, decider.party
+            retry_after, decided_by = decider.retry_after, "catalog:" + _ref(decider)
+        for rule in rules.rules if rules else ():
+            if _rule_matches(rule, report, list(report.codes)):
+                reason = rule.reason or reason
+                retry = rule.retry or retry
+                party = rule.party or party
+                retry_after = rule.retry_after if rule.retry_after is not None else retry_after
+                decided_by = "rules:" + rule.label
+                break
+        if retry != Retry.LATER:
+            retry_after = None
+        codes = tuple(
+            OutcomeCode(
+                kind=c.kind,
+                channel=c.channel,
+                code=c.code,
+                name=c.name or (e.name if e else None),
+                known=e is not None,
+                entry=_ref(e) if e else None,
+                reason=e.reason.value if e else None,
+            )
+            for c, e in resolved
+        )
+        unknown = tuple(
+            f"{c.namespace or report.provider}:{c.kind}:{c.channel}:{c.code}"
+            for c, e in resolved
+            if e is None
+        )
+        return Decision(state, reason, retry, party, retry_after, decided_by, codes, unknown)
+
+    def classify(self, report: Report, *, received_at: str | None = None) -> Outcome:
+        d = self.decide(report)
+        recipient = parse_recipient(report.recipient) if report.recipient else None
+        return Outcome(
+            message_id=report.parent_id or report.message_id,
+            provider=report.provider,
+            channel=report.channel,
+            state=d.state,
+            final=d.state.final,
+            reason=d.reason,
+            retry=d.retry,
+            party=d.party,
+            retry_after=d.retry_after,
+            decided_by=d.decided_by,
+            codes=d.codes,
+            unknown_codes=d.unknown,
+            recipient=(recipient.e164 or report.recipient) if recipient else None,
+            recipient_raw=report.recipient,
+            country=recipient.country if recipient else None,
+            operator=recipient.operator if recipient else None,
+            sender=report.sender,
+            sent_at=report.sent_at,
+            done_at=report.done_at,
+            received_at=received_at or now_iso(),
+            price=report.price,
+            currency=report.currency,
+            segments=report.segments,
+            source=report.source,
+            raw=report.raw,
+        )
+
+
 def classify(
     report: Report,
     catalog: Catalog,
@@ -112,76 +256,4 @@ def classify(
     received_at: str | None = None,
 ) -> Outcome:
     """The canonical outcome of one report (see the module docstring for the precedence)."""
-    resolved: list[tuple[NativeCode, Entry | None]] = [
-        (c, resolve(catalog, report.provider, c)) for c in report.codes
-    ]
-    known = [(c, e) for c, e in resolved if e is not None]
-    state_entry = next((e for c, e in known if c.kind in STATE_KINDS and e.state is not None), None)
-    decider: Entry | None = None
-    if state_entry is not None and state_entry.state == State.DELIVERED:
-        decider = state_entry
-    else:
-        decider = next((e for c, e in known if c.kind in CAUSE_KINDS and e.reason not in _NO_CAUSE), None)
-        if decider is None:
-            decider = next((e for c, e in known if c.kind == "hangup_cause" and e.reason not in _NO_CAUSE), None)
-        if decider is None:
-            decider = state_entry or (known[0][1] if known else None)
-    state = state_entry.state if state_entry is not None and state_entry.state else _fallback_state(decider)
-    if decider is None:
-        reason, retry, party, retry_after, decided_by = Reason.UNKNOWN, Retry.NEVER, Party.UNKNOWN, None, "unknown"
-    else:
-        reason, retry, party = decider.reason, decider.retry, decider.party
-        retry_after, decided_by = decider.retry_after, "catalog:" + _ref(decider)
-    for rule in (rules.rules if rules else ()):
-        if _rule_matches(rule, report, list(report.codes)):
-            reason = rule.reason or reason
-            retry = rule.retry or retry
-            party = rule.party or party
-            retry_after = rule.retry_after if rule.retry_after is not None else retry_after
-            decided_by = "rules:" + rule.label
-            break
-    if retry != Retry.LATER:
-        retry_after = None
-    codes = tuple(
-        OutcomeCode(
-            kind=c.kind,
-            channel=c.channel,
-            code=c.code,
-            name=c.name or (e.name if e else None),
-            known=e is not None,
-            entry=_ref(e) if e else None,
-            reason=e.reason.value if e else None,
-        )
-        for c, e in resolved
-    )
-    unknown = tuple(
-        f"{c.namespace or report.provider}:{c.kind}:{c.channel}:{c.code}" for c, e in resolved if e is None
-    )
-    recipient = parse_recipient(report.recipient) if report.recipient else None
-    return Outcome(
-        message_id=report.parent_id or report.message_id,
-        provider=report.provider,
-        channel=report.channel,
-        state=state,
-        final=state.final,
-        reason=reason,
-        retry=retry,
-        party=party,
-        retry_after=retry_after,
-        decided_by=decided_by,
-        codes=codes,
-        unknown_codes=unknown,
-        recipient=(recipient.e164 or report.recipient) if recipient else None,
-        recipient_raw=report.recipient,
-        country=recipient.country if recipient else None,
-        operator=recipient.operator if recipient else None,
-        sender=report.sender,
-        sent_at=report.sent_at,
-        done_at=report.done_at,
-        received_at=received_at or dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        price=report.price,
-        currency=report.currency,
-        segments=report.segments,
-        source=report.source,
-        raw=report.raw,
-    )
+    return Classifier(catalog, rules).classify(report, received_at=received_at)

@@ -1,9 +1,13 @@
 """Folding: several reports about one message become one outcome.
 
 A multipart message reports once per part (sharing a parent id); providers repeat reports and
-deliver them out of order. Folding is a pure merge, `merge(earlier, later)`, with three rules:
-a final outcome never moves back to a non-final one; among parts, a failed part makes the whole
-message failed; a non-final outcome only advances (accepted -> pending).
+deliver them out of order. Folding keeps the *greatest* outcome under one total order, so the
+result does not depend on arrival order (merge is commutative and associative):
+
+1. a final outcome outranks any non-final one (a late "pending" never undoes "delivered");
+2. among finals, a failure outranks a delivery (one failed part fails the whole message);
+3. then the provider's own time (`done_at`), then progress (accepted < pending), and finally
+   the report's content, so that even identical-looking reports order deterministically.
 """
 
 from __future__ import annotations
@@ -16,23 +20,19 @@ from dlrkit.outcome import Outcome
 from dlrkit.vocab import State
 
 _PROGRESS = {State.UNKNOWN: 0, State.ACCEPTED: 1, State.PENDING: 2}
+_encode = msgspec.json.Encoder().encode
+
+
+def rank(o: Outcome) -> tuple[bool, bool, str, int, bytes]:
+    """The total order outcomes are merged by (greatest wins)."""
+    failed = o.final and o.state != State.DELIVERED
+    return (o.final, failed, o.done_at or "", _PROGRESS.get(o.state, 3), _encode(o.raw))
 
 
 def merge(current: Outcome, new: Outcome) -> Outcome:
-    """The outcome after `new` arrives for a message whose outcome so far is `current`."""
-    count = current.reports + new.reports
-    if current.final and not new.final:
-        return msgspec.structs.replace(current, reports=count)
-    if not current.final and new.final:
-        return msgspec.structs.replace(new, reports=count)
-    if not current.final:  # both pending: only move forward
-        keep_new = _PROGRESS.get(new.state, 0) >= _PROGRESS.get(current.state, 0)
-        return msgspec.structs.replace(new if keep_new else current, reports=count)
-    # both final: a failure outranks a delivery (one failed part fails the message); otherwise the
-    # first final outcome stands, so a repeated or late report changes nothing
-    if current.state == State.DELIVERED and new.state != State.DELIVERED:
-        return msgspec.structs.replace(new, reports=count)
-    return msgspec.structs.replace(current, reports=count)
+    """The outcome of a message after `new` arrives, whatever the order of arrival."""
+    winner = new if rank(new) > rank(current) else current
+    return msgspec.structs.replace(winner, reports=current.reports + new.reports)
 
 
 def fold(outcomes: Iterable[Outcome]) -> list[Outcome]:

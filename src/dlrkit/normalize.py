@@ -21,7 +21,7 @@ import msgspec
 
 from dlrkit import adapters
 from dlrkit.catalog import Catalog
-from dlrkit.classify import classify
+from dlrkit.classify import Classifier
 from dlrkit.errors import InputError
 from dlrkit.fold import fold
 from dlrkit.outcome import Outcome, Report
@@ -40,7 +40,10 @@ def _to_bytes(payload: Payload) -> tuple[bytes, str | None]:
             return msgspec.json.encode(payload), "application/json"
         except (TypeError, OverflowError, msgspec.EncodeError) as exc:
             raise InputError(f"payload is not JSON-serialisable: {exc}", field="payload") from exc
-    raise InputError(f"payload must be bytes, str, a dict or a list, not {type(payload).__name__}", field="payload")
+    raise InputError(
+        f"payload must be bytes, str, a dict or a list, not {type(payload).__name__}",
+        field="payload",
+    )
 
 
 def _sniff(body: bytes, content_type: str | None) -> object:
@@ -57,7 +60,9 @@ def _sniff(body: bytes, content_type: str | None) -> object:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("payload is neither JSON nor UTF-8 text", field="payload") from None
-    if ctype == "application/x-www-form-urlencoded" or ("=" in text and "&" in text and ":" not in text.split("&")[0]):
+    if ctype == "application/x-www-form-urlencoded" or (
+        "=" in text and "&" in text and ":" not in text.split("&")[0]
+    ):
         from urllib.parse import parse_qsl
 
         return dict(parse_qsl(text.strip(), keep_blank_values=True))
@@ -71,16 +76,23 @@ def detect(payload: Payload, content_type: str | None = None) -> str:
     claims = [name for name in adapters.ADAPTERS if adapters.get(name).detect(doc)]
     if not claims:
         raise InputError(
-            "unrecognised payload shape: no adapter (" + ", ".join(adapters.ADAPTERS) + ") claims it; "
+            "unrecognised payload shape: no adapter ("
+            + ", ".join(adapters.ADAPTERS)
+            + ") claims it; "
             "pass provider= to say whose it is",
             field="payload",
         )
     if len(claims) > 1:
-        raise InputError(f"ambiguous payload shape: {', '.join(claims)} all claim it; pass provider=", field="payload")
+        raise InputError(
+            f"ambiguous payload shape: {', '.join(claims)} all claim it; pass provider=",
+            field="payload",
+        )
     return claims[0]
 
 
-def parse_reports(payload: Payload, provider: str | None = None, content_type: str | None = None) -> list[Report]:
+def parse_reports(
+    payload: Payload, provider: str | None = None, content_type: str | None = None
+) -> list[Report]:
     """The typed reports in a payload (no classification)."""
     body, ctype = _to_bytes(payload)
     name = provider or detect(body, content_type or ctype)
@@ -97,8 +109,14 @@ def normalize(
     catalog: Catalog | None = None,
     rules: Rules | None = None,
     received_at: str | None = None,
+    classifier: Classifier | None = None,
 ) -> list[Outcome]:
-    """One outcome per message in the payload (a multipart message's parts fold into one)."""
-    cat = catalog or Catalog.default()
+    """One outcome per message in the payload (a multipart message's parts fold into one).
+
+    Pass a `Classifier` to reuse its memory across many payloads (the CLI does).
+    """
+    clf = classifier or Classifier(catalog or Catalog.default(), rules)
     reports = parse_reports(payload, provider, content_type)
-    return fold(classify(r, cat, rules, received_at=received_at) for r in reports)
+    if len(reports) == 1:
+        return [clf.classify(reports[0], received_at=received_at)]
+    return fold(clf.classify(r, received_at=received_at) for r in reports)

@@ -25,7 +25,18 @@ from typing import NamedTuple, TypeVar
 from dlrkit.errors import InputError
 from dlrkit.vocab import Party, Reason, Retry
 
-_KEYS = {"provider", "code", "kind", "channel", "pattern", "reason", "retry", "retry_after", "party", "note"}
+_KEYS = {
+    "provider",
+    "code",
+    "kind",
+    "channel",
+    "pattern",
+    "reason",
+    "retry",
+    "retry_after",
+    "party",
+    "note",
+}
 E = TypeVar("E", Reason, Retry, Party)
 _KINDS = {"status", "error", "hangup_cause", "api_error", "dlr_status"}
 
@@ -99,7 +110,7 @@ def _enum(enum: type[E], raw: dict[str, object], key: str, where: str) -> E | No
     if key not in raw:
         return None
     try:
-        return enum(raw[key])
+        return enum(str(raw[key]))
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
         raise InputError(f"{raw[key]!r} is not one of: {allowed}", field=f"{where}.{key}") from None

@@ -80,6 +80,13 @@ class JsonlSink:
             self._stream.write(self._buf)
             self._buf.clear()
 
+    def write_encoded(self, lines: bytes) -> None:
+        """Already-encoded outcome lines (the fast lane's)."""
+        self._buf += lines
+        if len(self._buf) > 1 << 20:
+            self._stream.write(self._buf)
+            self._buf.clear()
+
     def close(self) -> None:
         self._stream.write(self._buf)
         self._buf.clear()
@@ -111,7 +118,7 @@ class CsvSink:
 class ParquetSink:
     """Parquet through pyarrow's streaming writer: one row group per batch."""
 
-    BATCH = 65536
+    BATCH = 16384
 
     def __init__(self, path: str):
         import pyarrow as pa

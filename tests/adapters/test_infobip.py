@@ -627,3 +627,18 @@ def test_any_json_gives_reports_or_input_error(value: object) -> None:
 @given(st.binary(max_size=300))
 def test_any_bytes_give_reports_or_input_error(data: bytes) -> None:
     _parse_or_refuse(data)
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({"messageId": 10**5000, "status": {"id": 5}}, "results[0].messageId"),
+        ({"messageId": "m", "status": {"id": 10**30}}, "results[0].status.id"),
+        ({"messageId": "m", "to": -(10**30), "status": {"id": 5}}, "results[0].to"),
+        ({"messageId": "m", "smsCount": 10**5000, "status": {"id": 5}}, "results[0].smsCount"),
+    ],
+)
+def test_integers_beyond_64_bits_are_refused(item: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as err:
+        infobip.parse_doc({"results": [item]})
+    assert err.value.field == field

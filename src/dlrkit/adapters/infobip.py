@@ -120,8 +120,8 @@ def _at(where: str, name: str) -> str:
 
 def _report(item: object, where: str, hint: Channel | None) -> Report:
     raw = _raw(item, where)
-    message_id = _message_id(raw, where)
     result = shp.convert(raw, shp.Result, where)
+    message_id = _message_id(raw, where)
     if result.status is None and result.error is None:
         raise InputError("neither status nor error", provider=PROVIDER, field=where or None)
     channel = hint or report_channel(raw, result)
@@ -155,8 +155,8 @@ def _send_answer(doc: dict[str, object], hint: Channel | None) -> list[Report]:
     for i, item in enumerate(messages):
         where = f"messages[{i}]"
         raw = _raw(item, where)
-        message_id = _message_id(raw, where)
         sent = shp.convert(raw, shp.SentMessage, where)
+        message_id = _message_id(raw, where)
         count = sent.sms_count if sent.sms_count is not None else sent.message_count
         if count is None and sent.details is not None:
             count = sent.details.message_count
@@ -176,7 +176,8 @@ def _send_answer(doc: dict[str, object], hint: Channel | None) -> list[Report]:
 
 
 def _api_error(doc: dict[str, object], message_id: str | None) -> Report:
-    body = shp.convert(doc, shp.ApiErrorBody, "")
+    raw = _raw(doc, "")
+    body = shp.convert(raw, shp.ApiErrorBody, "")
     word: int | str | None
     if body.request_error is not None:
         request_error = body.request_error
@@ -196,12 +197,13 @@ def _api_error(doc: dict[str, object], message_id: str | None) -> Report:
         channel=Channel.OTHER,
         codes=(native,),
         source="infobip.api_error",
-        raw=_raw(doc, ""),
+        raw=raw,
     )
 
 
 def _call_event(doc: dict[str, object]) -> Report:
-    event = shp.convert(doc, shp.CallsEvent, "")
+    raw = _raw(doc, "")
+    event = shp.convert(raw, shp.CallsEvent, "")
     if event.type not in CALL_EVENTS:
         raise InputError(f"not a final call event: {event.type!r}", provider=PROVIDER, field="type")
     props = event.properties or shp.CallProperties()
@@ -227,5 +229,5 @@ def _call_event(doc: dict[str, object]) -> Report:
         sent_at=shp.iso_time(log.start_time),
         done_at=shp.iso_time(log.end_time or event.timestamp),
         source="infobip.calls_event",
-        raw=_raw(doc, ""),
+        raw=raw,
     )

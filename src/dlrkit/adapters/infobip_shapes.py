@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import msgspec
 
@@ -22,7 +22,8 @@ from dlrkit.errors import InputError
 
 PROVIDER = "infobip"
 
-Scalar = str | int | None
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+Scalar = str | Int64 | None
 
 
 class _Shape(msgspec.Struct, kw_only=True, rename="camel"):
@@ -64,8 +65,8 @@ class Result(_Shape):
     sent_at: str | None = None
     done_at: str | None = None
     end_time: str | None = None
-    sms_count: int | None = None
-    message_count: int | None = None
+    sms_count: Int64 | None = None
+    message_count: Int64 | None = None
     channel: str | None = None
     price: Price | None = None
     status: Status | None = None
@@ -74,7 +75,7 @@ class Result(_Shape):
 
 
 class Details(_Shape):
-    message_count: int | None = None
+    message_count: Int64 | None = None
 
 
 class SentMessage(Result):
@@ -146,7 +147,9 @@ def convert(obj: object, shape: type[S], where: str) -> S:
         return msgspec.convert(obj, shape, strict=False)
     except msgspec.ValidationError as exc:
         problem, _, at = str(exc).partition(" - at `")
-        path = at.rstrip("`").removeprefix("$").lstrip(".")
+        if at.startswith("key`"):
+            problem = f"{problem} (as a key)"
+        path = at.rpartition("$")[2].rstrip("`").lstrip(".")
         name = f"{where}.{path}" if where and path else (where or path or None)
         raise InputError(problem, provider=PROVIDER, field=name) from exc
 

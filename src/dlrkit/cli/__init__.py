@@ -40,7 +40,11 @@ class _Lazy:
 
 class _Handlers:
     def __getattr__(self, name: str) -> _Lazy:
-        module = "dlrkit.cli.normalize_cmd" if name == "cmd_normalize" else "dlrkit.cli.catalog_cmds"
+        module = (
+            "dlrkit.cli.normalize_cmd" if name == "cmd_normalize" else "dlrkit.cli.catalog_cmds"
+        )
+        if name.startswith(("cmd_serve", "cmd_keys_")):
+            module = "dlrkit.cli.service_cmds"
         return _Lazy(module, name)
 
 
@@ -120,16 +124,38 @@ def build_parser() -> argparse.ArgumentParser:
         "payload is reported with its line number and skipped (exit code 1 at the end), or stops "
         "the run with --strict (exit code 2).",
     )
-    p.add_argument("files", nargs="*", metavar="FILE", help="input files ('-' or none: standard input)")
-    p.add_argument("--provider", "-p", choices=["infobip", "smspartner", "plivo", "smpp"],
-                   help="whose reports these are (default: detected from each payload's shape)")
-    p.add_argument("--to", "-t", choices=["jsonl", "csv", "parquet"],
-                   help="output format (default: from the -o suffix, else jsonl)")
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="input files ('-' or none: standard input)"
+    )
+    p.add_argument(
+        "--provider",
+        "-p",
+        choices=["infobip", "smspartner", "plivo", "smpp"],
+        help="whose reports these are (default: detected from each payload's shape)",
+    )
+    p.add_argument(
+        "--to",
+        "-t",
+        choices=["jsonl", "csv", "parquet"],
+        help="output format (default: from the -o suffix, else jsonl)",
+    )
     p.add_argument("--output", "-o", help="output file (required for parquet)")
     p.add_argument("--rules", "-r", help="a TOML rules file overriding reason/retry/party")
-    p.add_argument("--content-type", help="content type of every payload (e.g. application/x-www-form-urlencoded)")
+    p.add_argument(
+        "--content-type",
+        help="content type of every payload (e.g. application/x-www-form-urlencoded)",
+    )
     p.add_argument("--strict", action="store_true", help="stop at the first malformed payload")
+    p.add_argument(
+        "--no-fast-lane",
+        action="store_true",
+        help="send Infobip SMS reports through the general path too (same output, slower)",
+    )
     p.set_defaults(func=cc.cmd_normalize)
+
+    from dlrkit.cli.service_parser import add_service_commands
+
+    add_service_commands(sub, cc)
     return parser
 
 

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from typing import IO
 
 from dlrkit.catalog import Catalog
+from dlrkit.classify import Classifier
 from dlrkit.cli.render import error, print_table
 from dlrkit.errors import DlrkitError, InputError
 from dlrkit.normalize import normalize
 from dlrkit.rules import Rules
-from dlrkit.sinks import open_sink
+from dlrkit.sinks import JsonlSink, open_sink
 
 MAX_SHOWN_ERRORS = 20
 MAX_TRACKED_UNKNOWN = 10_000
@@ -29,6 +30,14 @@ class Stats:
         self.states: Counter[str] = Counter()
         self.reasons: Counter[tuple[str, str]] = Counter()
         self.unknown: Counter[str] = Counter()
+
+    def count(self, state: str, reason: str, unknown: tuple[str, ...]) -> None:
+        self.outcomes += 1
+        self.states[state] += 1
+        self.reasons[(state, reason)] += 1
+        for u in unknown:
+            if u in self.unknown or len(self.unknown) < MAX_TRACKED_UNKNOWN:
+                self.unknown[u] += 1
 
 
 def _payloads(path: str, stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -47,7 +56,11 @@ def _progress(total: int | None) -> object | None:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), transient=True
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        transient=True,
     )
     bar.start()
     bar.add_task("normalizing", total=total)
@@ -57,12 +70,18 @@ def _progress(total: int | None) -> object | None:
 def cmd_normalize(args: argparse.Namespace) -> int:
     fmt = args.to or _format_from(args.output) or "jsonl"
     rules = Rules.load(args.rules) if args.rules else None
-    catalog = Catalog.default()
+    classifier = Classifier(Catalog.default(), rules)
     out_stream = None
     if fmt != "parquet":
         out_stream = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     sink = open_sink(fmt, out_stream, args.output)
     stats = Stats()
+    lane = None
+    if isinstance(sink, JsonlSink) and args.provider in (None, "infobip") and not args.no_fast_lane:
+        from dlrkit.classify import now_iso
+        from dlrkit.fastlane import InfobipSmsLane
+
+        lane = InfobipSmsLane(classifier, now_iso(), detect=args.provider is None)
     files = args.files or ["-"]
     sizes = [os.path.getsize(f) for f in files if f != "-" and os.path.isfile(f)]
     bar = _progress(sum(sizes) if len(sizes) == len(files) else None)
@@ -74,9 +93,19 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                     stats.payloads += 1
                     if bar is not None:
                         bar.advance(0, len(payload) + 1)  # type: ignore[attr-defined]
+                    if lane is not None and args.content_type is None:
+                        encoded = lane.encode(payload)
+                        if encoded is not None:
+                            sink.write_encoded(encoded)  # type: ignore[attr-defined]
+                            for d in lane.seen:
+                                stats.count(d.state, d.reason, d.unknown)
+                            continue
                     try:
                         outcomes = normalize(
-                            payload, args.provider, catalog=catalog, rules=rules, content_type=args.content_type
+                            payload,
+                            args.provider,
+                            classifier=classifier,
+                            content_type=args.content_type,
                         )
                     except DlrkitError as exc:
                         stats.malformed += 1
@@ -89,12 +118,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                         continue
                     for o in outcomes:
                         sink.write(o)
-                        stats.outcomes += 1
-                        stats.states[o.state.value] += 1
-                        stats.reasons[(o.state.value, o.reason.value)] += 1
-                        for u in o.unknown_codes:
-                            if u in stats.unknown or len(stats.unknown) < MAX_TRACKED_UNKNOWN:
-                                stats.unknown[u] += 1
+                        stats.count(o.state.value, o.reason.value, o.unknown_codes)
     finally:
         if bar is not None:
             bar.stop()  # type: ignore[attr-defined]
@@ -115,7 +139,12 @@ def _open(path: str) -> IO[bytes]:
 def _format_from(path: str | None) -> str | None:
     if not path:
         return None
-    for suffix, fmt in ((".parquet", "parquet"), (".csv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl")):
+    for suffix, fmt in (
+        (".parquet", "parquet"),
+        (".csv", "csv"),
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+    ):
         if path.endswith(suffix):
             return fmt
     return None
@@ -127,8 +156,12 @@ def _summary(stats: Stats) -> None:
         f"{stats.payloads} payloads, {stats.outcomes} outcomes, {stats.malformed} skipped as malformed\n"
     )
     if stats.reasons:
-        rows = [[s, r, str(n)] for (s, r), n in sorted(stats.reasons.items(), key=lambda kv: -kv[1])]
-        print_table(["state", "reason", "outcomes"], rows, stream=err, title="Outcomes by state and reason")
+        rows = [
+            [s, r, str(n)] for (s, r), n in sorted(stats.reasons.items(), key=lambda kv: -kv[1])
+        ]
+        print_table(
+            ["state", "reason", "outcomes"], rows, stream=err, title="Outcomes by state and reason"
+        )
     if stats.unknown:
         rows = [[u, str(n)] for u, n in stats.unknown.most_common(20)]
         print_table(["unknown code", "seen"], rows, stream=err, title="Codes not in the catalog")

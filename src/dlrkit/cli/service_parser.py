@@ -1,0 +1,81 @@
+"""Argument parsers of `dlrkit serve` and `dlrkit keys create|list|revoke` (argparse only: this
+module is imported at CLI start, the handlers in `service_cmds` only when these commands run)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _store_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir", metavar="DIR", help="data directory (default ./data, or DLRKIT_DATA_DIR)"
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL: sqlite:///FILE or postgresql://... (default: SQLite in the data directory)",
+    )
+
+
+def add_service_commands(sub: Any, handlers: Any) -> None:
+    """Add `serve` and `keys` to the CLI's subparsers; `handlers` resolves handler names lazily."""
+    p = sub.add_parser(
+        "serve",
+        help="run the ingest service: webhooks in, outcomes out, queries, metrics",
+        description="Serve POST /webhooks/{provider}, outcome queries, code look-ups, /healthz, "
+        "/metrics and the OpenAPI description at /docs. Provider accounts come from --accounts "
+        "(a TOML file) or DLRKIT_* variables; see docs/service.md.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    _store_options(p)
+    p.add_argument(
+        "--accounts", metavar="FILE", help="TOML file of provider accounts (DLRKIT_ACCOUNTS_FILE)"
+    )
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="this service's URL as providers call it, when behind a proxy (Plivo signs it)",
+    )
+    p.add_argument(
+        "--max-body", type=int, metavar="BYTES", help="largest webhook body (default 1 MiB)"
+    )
+    p.add_argument(
+        "--broker", metavar="URL", help="hand reports to a broker (nats://...) instead of the store"
+    )
+    p.add_argument(
+        "--insecure-webhooks",
+        action="store_true",
+        help="DEVELOPMENT ONLY: accept webhooks from providers with no configured account, unverified",
+    )
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        default="info",
+        help="default info",
+    )
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p.set_defaults(func=handlers.cmd_serve)
+
+    keys = sub.add_parser("keys", help="create, list or revoke API keys of the query endpoints")
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    p = ksub.add_parser(
+        "create",
+        help="create a key (its secret is printed once)",
+        description="Create an API key. The secret is printed once and only its hash is stored.",
+    )
+    p.add_argument("name", help="what the key is for, e.g. 'support dashboard'")
+    _store_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=handlers.cmd_keys_create)
+    p = ksub.add_parser("list", help="list keys (never their secrets)")
+    _store_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=handlers.cmd_keys_list)
+    p = ksub.add_parser("revoke", help="revoke a key by id")
+    p.add_argument("id", help="the key's id, as `dlrkit keys list` shows it")
+    _store_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=handlers.cmd_keys_revoke)

@@ -1,0 +1,122 @@
+"""`create_app(settings)`: the ASGI application of `dlrkit serve`.
+
+    app = create_app(Settings.from_env({"DLRKIT_DATA_DIR": "/var/lib/dlrkit"}))
+
+Nothing is read or opened at import time: the store opens (and migrates) when the app starts
+(its lifespan) and closes when it stops. A store or sink may be passed in (tests, the broker
+seam); otherwise the store comes from `settings.db_url` and the sink is the store itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from dlrkit.catalog import Catalog
+from dlrkit.errors import InputError
+from dlrkit.rules import Rules
+from dlrkit.service import openapi, queries, responses, webhooks
+from dlrkit.service.ingest import Sink, StoreSink
+from dlrkit.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
+from dlrkit.service.settings import Settings
+from dlrkit.store.base import Store
+
+DESCRIPTION = (
+    "Delivery reports in (webhooks of Infobip, SMSPartner, Plivo and SMPP gateways), one canonical "
+    "outcome per message out. Webhooks are verified per provider account and acknowledged only once "
+    "durable; queries need an API key (`dlrkit keys create`)."
+)
+
+
+def open_sink(settings: Settings, store: Store) -> Sink:
+    """The sink reports go to: the store, or a broker when `settings.broker_url` is set."""
+    if settings.broker_url:
+        raise InputError(
+            "a broker URL was given but this build has no broker sink; run without --broker",
+            field="broker_url",
+        )
+    return StoreSink(store)
+
+
+def _open_store(settings: Settings) -> Store:
+    from dlrkit.store import open_store
+
+    if settings.db_url.startswith("sqlite"):
+        os.makedirs(settings.data_dir, exist_ok=True)
+    store: Store = open_store(settings.db_url)
+    return store
+
+
+def create_app(settings: Settings, *, store: Store | None = None, sink: Sink | None = None) -> FastAPI:
+    """The service. `store` and `sink` default to those `settings` name; the app opens the store
+    when it starts and closes it when it stops."""
+    own_store = store if store is not None else _open_store(settings)
+    own_sink = sink if sink is not None else open_sink(settings, own_store)
+    rules = Rules.load(settings.rules_file) if settings.rules_file else None
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        Catalog.default()  # load before the first report, not during it
+        await own_store.open()
+        try:
+            yield
+        finally:
+            await own_store.close()
+
+    app = FastAPI(
+        title="dlrkit",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = own_store
+    app.state.ingest = webhooks.Ingest(settings, own_sink, Catalog.default(), rules, metrics)
+    responses.install(app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    webhooks.add_routes(app)
+    app.include_router(queries.router)
+
+    @app.get("/metrics", include_in_schema=True, tags=["operations"], response_class=Response,
+             responses={"200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}}})
+    async def get_metrics() -> Response:
+        """Prometheus metrics of this process."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    app.mount("/docs/static", StaticFiles(directory=openapi.swagger_dir()), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="dlrkit API",
+            swagger_js_url="/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="/docs/static/favicon-32x32.png",
+        )
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(openapi.components())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    return app
+
+
+def app_from_environ() -> FastAPI:
+    """Factory for `uvicorn --factory` and multi-worker serving: settings from os.environ."""
+    return create_app(Settings.from_env(os.environ))

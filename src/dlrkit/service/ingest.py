@@ -1,0 +1,82 @@
+"""The ingest pipeline behind the webhook routes: payload -> reports -> classified Incoming items
+-> a `Sink` that makes them durable.
+
+`Sink` is the seam between accepting a report and keeping it. `StoreSink` (the default) writes
+straight to the store; a broker-backed sink (NATS JetStream, `--broker`) publishes instead and
+resolves once the broker has acknowledged. Either way the webhook answers 2xx only after
+`persist` returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from typing import Protocol
+
+import msgspec
+
+from dlrkit.catalog import Catalog
+from dlrkit.classify import classify
+from dlrkit.normalize import parse_reports
+from dlrkit.outcome import Report
+from dlrkit.rules import Rules
+from dlrkit.store.base import Incoming, OutcomeFilter, Store
+
+_canonical = msgspec.json.Encoder(order="sorted")
+
+
+class Sink(Protocol):
+    """Where accepted reports go. `persist` returns only once every item is durable."""
+
+    async def persist(self, items: Sequence[Incoming]) -> list[bool]:
+        """Make items durable; for each, whether it was a duplicate of one already kept."""
+
+    async def check(self) -> None:
+        """Raise if the sink cannot currently accept reports (used by /healthz)."""
+
+
+class StoreSink:
+    """The default sink: the store itself (its `ingest` commits before returning)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    async def persist(self, items: Sequence[Incoming]) -> list[bool]:
+        if not items:
+            return []
+        return [s.duplicate for s in await self.store.ingest(items)]
+
+    async def check(self) -> None:
+        await self.store.outcomes(OutcomeFilter(), limit=1)
+
+
+def report_key(provider: str, raw: dict[str, object]) -> str:
+    """sha256 hex of the provider and the report's raw fields as canonical (sorted-key) JSON:
+    the same report delivered twice has the same key, whatever its keys' order on the wire."""
+    return hashlib.sha256(provider.encode() + b"\n" + _canonical.encode(raw)).hexdigest()
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def to_incoming(
+    reports: Sequence[Report], catalog: Catalog, rules: Rules | None = None, received_at: str | None = None
+) -> list[Incoming]:
+    """Classify each report and key it for the store."""
+    when = received_at or now_iso()
+    return [
+        Incoming(
+            report_key=report_key(r.provider, r.raw),
+            outcome=classify(r, catalog, rules, received_at=when),
+        )
+        for r in reports
+    ]
+
+
+def incoming_from_payload(
+    body: bytes, provider: str, content_type: str | None, catalog: Catalog, rules: Rules | None = None
+) -> list[Incoming]:
+    """A provider's native payload as store-ready items. Raises InputError when malformed."""
+    return to_incoming(parse_reports(body, provider, content_type), catalog, rules)

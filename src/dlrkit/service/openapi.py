@@ -1,0 +1,168 @@
+"""The OpenAPI description of what FastAPI cannot infer, and the local Swagger UI.
+
+The webhook routes read the raw request (msgspec, no pydantic), so their request bodies and every
+answer they can give are described here by hand, per provider and content type, with an example
+each so that schemathesis exercises the happy path too. Store records (Outcome, Message, Page)
+are msgspec structs: their JSON Schemas come from msgspec and join the components.
+
+Swagger UI's files come from the `swagger-ui-bundle` package and are served by the app itself:
+no CDN, no network at run time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from dlrkit.store.base import Message, Page
+
+ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
+    "infobip": ("application/json",),
+    "plivo": ("application/x-www-form-urlencoded", "application/json"),
+    "smspartner": ("application/x-www-form-urlencoded", "application/json"),
+    "smpp": ("text/plain", "application/json"),
+}
+
+_STR = {"type": "string"}
+_INFOBIP_REPORT = {
+    "type": "object",
+    "properties": {
+        "messageId": _STR,
+        "to": _STR,
+        "sentAt": _STR,
+        "doneAt": _STR,
+        "status": {"type": "object", "properties": {"id": {"type": "integer"}, "groupId": {"type": "integer"}, "name": _STR}},
+        "error": {"type": "object", "properties": {"id": {"type": "integer"}, "name": _STR, "permanent": {"type": "boolean"}}},
+    },
+}
+_PLIVO = {
+    "type": "object",
+    "properties": {k: _STR for k in ("MessageUUID", "Status", "ErrorCode", "To", "From", "Type", "CallUUID", "HangupCauseCode")},
+}
+_SMSPARTNER = {"type": "object", "properties": {k: _STR for k in ("msgId", "phoneNumber", "status", "date")}}
+
+BODIES: dict[str, dict[str, Any]] = {
+    "infobip": {
+        "application/json": {
+            "schema": {"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": _INFOBIP_REPORT}}},
+            "example": {
+                "results": [
+                    {
+                        "messageId": "ib-0001",
+                        "to": "33612345678",
+                        "doneAt": "2024-06-01T09:15:07.981+0000",
+                        "status": {"groupId": 3, "groupName": "DELIVERED", "id": 5, "name": "DELIVERED_TO_HANDSET"},
+                        "error": {"groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "permanent": False},
+                    }
+                ]
+            },
+        }
+    },
+    "plivo": {
+        "application/x-www-form-urlencoded": {
+            "schema": _PLIVO,
+            "example": {"MessageUUID": "9b1c0d2e-3f4a-11f0-8a5b-0242ac110002", "Status": "delivered", "ErrorCode": "", "To": "14155550123", "From": "14155550100", "Type": "sms"},
+        },
+        "application/json": {
+            "schema": _PLIVO,
+            "example": {"MessageUUID": "e5f6a7b8-4200-11f0-8c3d-0242ac110005", "Status": "failed", "ErrorCode": "30", "To": "14155550123", "From": "14155550100", "Type": "sms"},
+        },
+    },
+    "smspartner": {
+        "application/x-www-form-urlencoded": {
+            "schema": _SMSPARTNER,
+            "example": {"msgId": "48216", "phoneNumber": "+33677777777", "status": "delivered", "date": "2025-03-29 14:30:15"},
+        },
+        "application/json": {
+            "schema": _SMSPARTNER,
+            "example": {"msgId": "48217", "phoneNumber": "+33677777778", "status": "not delivered", "date": "2025-03-29 14:31:00"},
+        },
+    },
+    "smpp": {
+        "text/plain": {
+            "schema": {"type": "string", "description": "One delivery receipt per line (SMPP 3.4 Appendix B text)."},
+            "example": "id:0123456789 sub:001 dlvrd:001 submit date:2403151022 done date:2403151023 stat:DELIVRD err:000 text:Hello",
+        },
+        "application/json": {
+            "schema": {"type": "object", "properties": {"short_message": _STR}},
+            "example": {"short_message": "id:2233445566 sub:001 dlvrd:001 submit date:2403151022 done date:2403151023 stat:DELIVRD err:000 text:Bonjour"},
+        },
+    },
+}
+
+HEADERS: dict[str, list[str]] = {
+    "plivo": ["X-Plivo-Signature-V3", "X-Plivo-Signature-V3-Nonce"],
+    "infobip": ["Authorization"],
+    "smpp": ["X-DLR-Token"],
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def webhook_operation(provider: str) -> dict[str, Any]:
+    """`openapi_extra` of POST /webhooks/{provider}: request body, headers, every answer."""
+    params = [
+        {"name": h, "in": "header", "required": False, "schema": _STR, "description": "see docs/service.md"}
+        for h in HEADERS.get(provider, [])
+    ]
+    if provider == "smspartner":
+        params.append({"name": "token", "in": "query", "required": False, "schema": _STR, "description": "the secret token of the callback URL"})
+    return {
+        "parameters": params,
+        "requestBody": {"required": True, "content": BODIES[provider]},
+        "responses": {
+            "200": {
+                "description": "Durably stored (or already stored: duplicates change nothing).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookAck"}}},
+            },
+            "401": _error("No credentials presented."),
+            "403": _error("Credentials do not verify, or no account is configured for this provider."),
+            "413": _error("Body larger than the configured limit."),
+            "415": _error("Content type not accepted; the error names the accepted ones: " + ", ".join(ACCEPTED_TYPES[provider])),
+            "422": _error("Malformed payload; `field` names the offending field."),
+            "503": _error("Storage unavailable: not stored, retry later."),
+        },
+    }
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": _STR,
+        "field": {"anyOf": [_STR, {"type": "null"}]},
+        "suggestions": {"type": "array", "items": {"type": "object"}},
+    },
+}
+ACK_SCHEMA = {
+    "type": "object",
+    "required": ["accepted", "duplicates"],
+    "properties": {"accepted": {"type": "integer", "minimum": 0}, "duplicates": {"type": "integer", "minimum": 0}},
+}
+
+
+def _any_value(t: type) -> dict[str, Any]:
+    if t is object:  # raw payload values: any JSON value
+        return {"description": "any JSON value"}
+    raise NotImplementedError(t)
+
+
+def components() -> dict[str, Any]:
+    """Schemas referenced by hand-written responses: Error, WebhookAck, and the store records."""
+    _, schemas = msgspec.json.schema_components(
+        (Message, Page), schema_hook=_any_value, ref_template="#/components/schemas/{name}"
+    )
+    return {**schemas, "Error": ERROR_SCHEMA, "WebhookAck": ACK_SCHEMA}
+
+
+def json_response(ref: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def swagger_dir() -> str:
+    import swagger_ui_bundle
+
+    return str(swagger_ui_bundle.swagger_ui_path)

@@ -1,0 +1,125 @@
+"""The store's tables, one SQLAlchemy Core schema for SQLite and PostgreSQL, and its time values.
+
+- `reports`: every distinct report once (`report_key` unique), its own outcome as JSON;
+- `outcomes`: the current merged outcome per (provider, message_id), one column per filter;
+- `api_keys`: API keys, the secret's SHA-256 only.
+
+Times are timezone-aware UTC datetimes in Python; SQLite stores them as fixed-width UTC text
+(so text order is time order), PostgreSQL as `timestamptz`. The alembic migrations under
+`migrations/` create exactly these tables; `tests/store` checks that both agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from dlrkit.errors import InputError
+
+UTC = dt.UTC
+
+
+class UtcDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone: we store UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("report_key", sa.String(64), primary_key=True),
+    sa.Column("provider", sa.String(64), nullable=False),
+    sa.Column("message_id", sa.String(255), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("outcome", sa.Text(), nullable=False),
+    sa.Index("ix_reports_message", "provider", "message_id", "received_at"),
+)
+
+outcomes = sa.Table(
+    "outcomes",
+    metadata,
+    sa.Column("provider", sa.String(64), primary_key=True),
+    sa.Column("message_id", sa.String(255), primary_key=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("final", sa.Boolean(), nullable=False),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("retry", sa.String(16), nullable=False),
+    sa.Column("party", sa.String(16), nullable=False),
+    sa.Column("recipient", sa.String(255)),
+    sa.Column("country", sa.String(2)),
+    sa.Column("operator", sa.String(255)),
+    sa.Column("reports", sa.Integer(), nullable=False),
+    sa.Column("outcome", sa.Text(), nullable=False),
+    sa.Index("ix_outcomes_page", "received_at", "provider", "message_id"),
+    sa.Index("ix_outcomes_message_id", "message_id"),
+    sa.Index("ix_outcomes_provider", "provider", "received_at"),
+    sa.Index("ix_outcomes_channel", "channel", "received_at"),
+    sa.Index("ix_outcomes_state", "state", "received_at"),
+    sa.Index("ix_outcomes_reason", "reason", "received_at"),
+    sa.Index("ix_outcomes_country", "country", "received_at"),
+    sa.Index("ix_outcomes_recipient", "recipient", "received_at"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime()),
+    sa.Index("ix_api_keys_prefix", "prefix"),
+)
+
+
+def parse_time(value: str, field: str) -> dt.datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (no zone given: UTC)."""
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InputError(f"not an ISO 8601 timestamp: {value!r}", field=field) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def iso(value: dt.datetime) -> str:
+    """The way the store writes times: UTC, milliseconds, 'Z' (as `classify` does)."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def iso_exact(value: dt.datetime) -> str:
+    """Like `iso` with microseconds: for cursors, which must not lose precision."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def column_values(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
+    """The named columns of a result row, as a dict."""
+    mapping = row._mapping
+    return {name: mapping[name] for name in columns}

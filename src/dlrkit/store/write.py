@@ -1,0 +1,186 @@
+"""The ingest transaction: store new reports, merge them into their messages' current outcomes.
+
+`apply(connection, items)` runs inside a transaction the caller commits. It is correct with
+many writers at once (PostgreSQL workers, several ingest processes), not only with SQLite's
+single writer:
+
+1. every distinct report is inserted with ON CONFLICT DO NOTHING; RETURNING says which were new
+   (a report another transaction is inserting waits for that one to commit or roll back);
+2. the new reports of each message are folded (`fold.merge`) in memory;
+3. messages not stored yet are inserted with ON CONFLICT DO NOTHING;
+4. the others are locked (SELECT ... FOR UPDATE), merged and updated.
+
+Each step takes its locks in one global order (sorted report keys, then sorted message keys),
+and no step waits for a lock a later step of another transaction could hold, so concurrent
+writers never deadlock. merge is commutative and associative, so the result does not depend on
+which transaction commits first. The outcome's `received_at` is the earliest of its reports'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dlrkit.fold import merge
+from dlrkit.outcome import Outcome
+from dlrkit.store.base import Incoming, Stored
+from dlrkit.store.schema import now, outcomes, parse_time, reports
+
+MessageKey = tuple[str, str]  # (provider, message_id)
+
+encode = msgspec.json.Encoder().encode
+decode_outcome = msgspec.json.Decoder(Outcome).decode
+
+# Columns an update sets: all that can change, or only those a report's progress changes.
+# (SQLite rewrites an index whenever an UPDATE sets one of its columns, same value or not.)
+_PROGRESS = ("updated_at", "state", "final", "reason", "retry", "party", "reports", "outcome")
+_IDENTITY = ("received_at", "channel", "recipient", "country", "operator")
+
+
+def _update(columns: tuple[str, ...]) -> sa.Update:
+    return (
+        sa.update(outcomes)
+        .where(outcomes.c.provider == sa.bindparam("k_provider"))
+        .where(outcomes.c.message_id == sa.bindparam("k_message_id"))
+        .values({name: sa.bindparam(name) for name in columns})
+    )
+
+
+_UPDATE_PROGRESS = _update(_PROGRESS)
+_UPDATE_ALL = _update(_PROGRESS + _IDENTITY)
+
+
+def _first_seen(o: Outcome) -> tuple[dt.datetime, str]:
+    text = o.received_at or ""
+    return parse_time(text, "received_at"), text
+
+
+def combine(current: Outcome, new: Outcome) -> Outcome:
+    """`fold.merge`, keeping the earliest `received_at`: when the message was first seen."""
+    merged = merge(current, new)
+    first = min(_first_seen(current), _first_seen(new))[1]
+    return merged if merged.received_at == first else msgspec.structs.replace(merged, received_at=first)
+
+
+def report_row(item: Incoming) -> dict[str, Any]:
+    o = item.outcome
+    return {
+        "report_key": item.report_key,
+        "provider": o.provider,
+        "message_id": o.message_id,
+        "received_at": _first_seen(o)[0],
+        "state": o.state.value,
+        "reason": o.reason.value,
+        "outcome": encode(o).decode(),
+    }
+
+
+def outcome_row(o: Outcome, updated_at: dt.datetime) -> dict[str, Any]:
+    return {
+        "provider": o.provider,
+        "message_id": o.message_id,
+        "received_at": _first_seen(o)[0],
+        "updated_at": updated_at,
+        "channel": o.channel.value,
+        "state": o.state.value,
+        "final": o.final,
+        "reason": o.reason.value,
+        "retry": o.retry.value,
+        "party": o.party.value,
+        "recipient": o.recipient,
+        "country": o.country,
+        "operator": o.operator,
+        "reports": o.reports,
+        "outcome": encode(o).decode(),
+    }
+
+
+def _insert(connection: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _where_messages(keys: Sequence[MessageKey]) -> sa.ColumnElement[bool]:
+    return sa.tuple_(outcomes.c.provider, outcomes.c.message_id).in_(list(keys))
+
+
+def current_outcomes(connection: sa.Connection, keys: Sequence[MessageKey], *, lock: bool = False) -> dict[MessageKey, Outcome]:
+    """The stored outcomes of these messages (locked for update when `lock`), in key order."""
+    found: dict[MessageKey, Outcome] = {}
+    if not keys:
+        return found
+    query = (
+        sa.select(outcomes.c.provider, outcomes.c.message_id, outcomes.c.outcome)
+        .where(_where_messages(keys))
+        .order_by(outcomes.c.provider, outcomes.c.message_id)
+    )
+    if lock:
+        query = query.with_for_update()
+    for provider, message_id, text in connection.execute(query):
+        found[(provider, message_id)] = decode_outcome(text)
+    return found
+
+
+def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
+    """Store `items` in the connection's transaction; one `Stored` per item, in order."""
+    first: dict[str, Incoming] = {}
+    for item in items:
+        first.setdefault(item.report_key, item)
+
+    keys = sorted(first)
+    new_keys: set[str] = set()
+    if keys:
+        insert = _insert(connection, reports).on_conflict_do_nothing(index_elements=["report_key"])
+        result = connection.execute(insert.returning(reports.c.report_key), [report_row(first[k]) for k in keys])
+        new_keys = set(result.scalars())
+
+    arriving: dict[MessageKey, Outcome] = {}
+    for key in new_keys:
+        o = first[key].outcome
+        mk = (o.provider, o.message_id)
+        arriving[mk] = combine(arriving[mk], o) if mk in arriving else o
+
+    stamp = now()
+    messages = sorted(arriving)
+    current: dict[MessageKey, Outcome] = {}
+    if messages:
+        insert = _insert(connection, outcomes).on_conflict_do_nothing(index_elements=["provider", "message_id"])
+        insert = insert.returning(outcomes.c.provider, outcomes.c.message_id)
+        created = connection.execute(insert, [outcome_row(arriving[mk], stamp) for mk in messages])
+        for provider, message_id in created:
+            current[(provider, message_id)] = arriving[(provider, message_id)]
+
+    known = [mk for mk in messages if mk not in current]
+    if known:
+        progress, changed = [], []
+        for mk, stored in current_outcomes(connection, known, lock=True).items():
+            merged = current[mk] = combine(stored, arriving[mk])
+            row = outcome_row(merged, stamp)
+            keys = {"k_provider": mk[0], "k_message_id": mk[1]}
+            if all(getattr(stored, n) == getattr(merged, n) for n in _IDENTITY):
+                progress.append(keys | {n: row[n] for n in _PROGRESS})
+            else:
+                changed.append(keys | {n: row[n] for n in _PROGRESS + _IDENTITY})
+        for statement, rows in ((_UPDATE_PROGRESS, progress), (_UPDATE_ALL, changed)):
+            if rows:
+                connection.execute(statement, rows)
+
+    untouched = sorted({(i.outcome.provider, i.outcome.message_id) for i in items} - current.keys())
+    current.update(current_outcomes(connection, untouched))
+
+    stored: list[Stored] = []
+    seen: set[str] = set()
+    for item in items:
+        key = item.report_key
+        duplicate = key not in new_keys or key in seen
+        seen.add(key)
+        o = item.outcome
+        stored.append(Stored(report_key=key, duplicate=duplicate, outcome=current[(o.provider, o.message_id)]))
+    return stored

@@ -1,0 +1,139 @@
+"""Group commit: writer threads that gather concurrent `ingest` calls into one transaction each.
+
+A durable commit costs an fsync, a few milliseconds whatever its size. So callers do not commit
+themselves: they queue their batch and wait; a writer thread takes everything queued, writes it
+in one transaction, commits once, then resolves each caller's future. The busier the store,
+the larger the groups, and throughput grows with load instead of being capped at one fsync per
+report. SQLite has exactly one writer thread (one writer is all SQLite allows); PostgreSQL has
+a few, each on its own pooled connection.
+
+A group whose transaction fails is retried one submission at a time, so a bad batch fails alone
+and its neighbours are still stored; transient PostgreSQL failures (deadlock, serialization,
+lost connection) are retried a few times before the caller hears of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from dlrkit.store.base import Incoming, StoreError, Stored
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[sa.Connection, Sequence[Incoming]], list[Stored]]
+_TRANSIENT = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_ATTEMPTS = 4
+
+
+@dataclass(slots=True)
+class _Job:
+    items: Sequence[Incoming]
+    future: Future[list[Stored]] = field(default_factory=Future)
+
+
+class GroupCommitter:
+    """`threads` writers, each committing up to `max_group` reports per transaction."""
+
+    def __init__(self, engine: sa.Engine, work: Work, *, threads: int = 1, max_group: int = 2000):
+        self._engine = engine
+        self._work = work
+        self._max_group = max_group
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"dlrkit-store-writer-{n}", daemon=True) for n in range(threads)
+        ]
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, items: Sequence[Incoming]) -> Future[list[Stored]]:
+        """Queue a batch; the future resolves once it is committed (or fails)."""
+        job = _Job(items)
+        with self._lock:
+            if self._closed:
+                raise StoreError("the store is closed")
+            self._queue.put(job)
+        return job.future
+
+    def stop(self) -> None:
+        """Finish every queued batch, then end the writer threads."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._threads:
+                self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _loop(self) -> None:
+        stopping = False
+        while not stopping:
+            job = self._queue.get()
+            if job is None:
+                return
+            group, size = [job], len(job.items)
+            while size < self._max_group:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                group.append(more)
+                size += len(more.items)
+            self._commit(group)
+
+    def _commit(self, group: list[_Job]) -> None:
+        items = [item for job in group for item in job.items]
+        try:
+            stored = self._transaction(items)
+        except Exception as exc:  # handed to the callers below, never swallowed
+            if len(group) > 1:
+                log.warning("group of %d batches failed (%s); retrying them one by one", len(group), exc)
+                for job in group:
+                    self._commit([job])
+                return
+            error = StoreError(f"the store could not write the batch: {exc}") if isinstance(exc, sa.exc.SQLAlchemyError) else exc
+            if error is not exc:
+                error.__cause__ = exc
+            _settle(group[0], exception=error)
+            return
+        start = 0
+        for job in group:
+            _settle(job, result=stored[start : start + len(job.items)])
+            start += len(job.items)
+
+    def _transaction(self, items: Sequence[Incoming]) -> list[Stored]:
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with self._engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
+                    with connection.begin():
+                        return self._work(connection, items)
+            except sa.exc.DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if attempt == _ATTEMPTS or not (exc.connection_invalidated or code in _TRANSIENT):
+                    raise
+                log.info("transient store failure (attempt %d): %s", attempt, exc.orig)
+                time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+def _settle(job: _Job, *, result: list[Stored] | None = None, exception: BaseException | None = None) -> None:
+    if job.future.set_running_or_notify_cancel():
+        if exception is not None:
+            job.future.set_exception(exception)
+        else:
+            job.future.set_result(result or [])
