@@ -27,7 +27,8 @@ import sqlalchemy as sa
 
 from dlrkit.outcome import Channel, Outcome
 from dlrkit.store import Incoming, default_url
-from dlrkit.store.sql import SqlStore, engine_for
+from dlrkit.store.engine import engine_for
+from dlrkit.store.sql import SqlStore
 from dlrkit.vocab import Party, Reason, Retry, State
 
 STEPS = (State.ACCEPTED, State.PENDING, State.DELIVERED)

@@ -99,3 +99,63 @@ def test_rules_file(tmp_path: Path) -> None:
     bad.write_text('[[rule]]\nreason = "sad"\n')
     proc = run("normalize", str(src), "--rules", str(bad), ok=2)
     assert "bad.toml#1.reason" in proc.stderr
+
+
+def _variants() -> list[bytes]:
+    """Infobip SMS report lines, plain and odd: every oddity must come out as the general path's."""
+    import copy
+    import random
+
+    from .test_normalize import INFOBIP_SMS
+
+    rng = random.Random(11)
+    out = []
+    base = INFOBIP_SMS["results"]
+    edits = [
+        lambda r: r.update(sentAt="2026-11-24T12:00:10.123+0200"),
+        lambda r: r.update(doneAt="2026-02-30T10:00:10.123+0000"),
+        lambda r: r.update(doneAt="2026-11-24T10:00:10.000+0000"),
+        lambda r: r.update(to="+33 6 12 34 56 78"),
+        lambda r: r.update(to="0033612345678"),
+        lambda r: r.update(to="4479111222333"),
+        lambda r: r.update(to="590590274196"),
+        lambda r: r.update(to=""),
+        lambda r: r.update(messageId=12345),
+        lambda r: r["status"].update(id="5"),
+        lambda r: r.update(channel="WHATSAPP"),
+        lambda r: r["error"].update(id=2053, name="EC_SOURCE_ADDRESS_BLACKLISTED", groupId=2),
+        lambda r: r.pop("status"),
+        lambda r: r.update(price={"pricePerMessage": 1, "currency": "USD"}),
+        lambda r: r.update(price={"pricePerMessage": None, "currency": "USD"}),
+        lambda r: r["error"].update(id=99999, name="EC_NEW"),
+        lambda r: r.update(smsCount=None, messageCount=3),
+        lambda r: r.update(callbackData='{"quoted": "yes \\u00e9"}'),
+        lambda r: r.update(**{"from": "InfoSMS"}),
+        lambda r: None,
+    ]
+    for i in range(400):
+        r = copy.deepcopy(base[i % 2])
+        r["messageId"] = f"m-{i}"
+        edits[i % len(edits)](r)
+        doc = {"results": [r]}
+        if i % 7 == 0:
+            doc["results"].append(dict(copy.deepcopy(base[0]), messageId=f"m-{i}-b"))
+        out.append(json.dumps(doc, indent=2 if i % 13 == 0 else None).replace("\n", " ").encode())
+        if rng.random() < 0.05:
+            out.append(b'{"results": [{"messageId": "x"}]}')
+    return out
+
+
+def test_fast_lane_gives_exactly_the_general_paths_outcomes(tmp_path: Path) -> None:
+    src = tmp_path / "infobip.jsonl"
+    src.write_bytes(b"\n".join(_variants()) + b"\n")
+    fast = run("normalize", str(src), "-o", str(tmp_path / "fast.jsonl"), ok=1)
+    slow = run("normalize", "--no-fast-lane", str(src), "-o", str(tmp_path / "slow.jsonl"), ok=1)
+    assert fast.stderr == slow.stderr  # the same skips and the same summary
+    a = [json.loads(x) for x in (tmp_path / "fast.jsonl").read_text().splitlines()]
+    b = [json.loads(x) for x in (tmp_path / "slow.jsonl").read_text().splitlines()]
+    assert len(a) == len(b) > 400
+    for x, y in zip(a, b, strict=True):
+        x.pop("received_at")
+        y.pop("received_at")
+        assert x == y

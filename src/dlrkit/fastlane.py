@@ -145,7 +145,10 @@ class InfobipSmsLane:
         out = []
         self.seen = []
         for raw, r in zip(raws, results, strict=True):
-            piece = self._one(bytes(raw), r)
+            text = bytes(raw)
+            if b"\n" in text or b"\r" in text:  # a pretty-printed payload: one line per outcome
+                text = msgspec.json.format(text, indent=0)
+            piece = self._one(text, r)
             if piece is None:
                 return None
             out.append(piece)

@@ -73,11 +73,15 @@ def service_factory(tmp_path: Path) -> Callable[..., Any]:
     @asynccontextmanager
     async def make(env: dict[str, str] | None = None) -> AsyncIterator[Service]:
         data = tmp_path / f"svc{next(counter)}"
-        settings = Settings.from_env({"DLRKIT_DATA_DIR": str(data), **(env if env is not None else ACCOUNT_ENV)})
+        settings = Settings.from_env(
+            {"DLRKIT_DATA_DIR": str(data), **(env if env is not None else ACCOUNT_ENV)}
+        )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="https://dlr.example.com") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="https://dlr.example.com"
+            ) as client:
                 yield Service(app, client)
 
     return make
@@ -131,11 +135,23 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+def live_server(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """`dlrkit serve` on a free loopback port, stopped (SIGTERM) on exit."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "dlrkit", "serve", "--port", str(port), "--data-dir", str(data_dir), *args],
+        [
+            sys.executable,
+            "-m",
+            "dlrkit",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -15,7 +15,10 @@ def test_plivo_v3_known_answers() -> None:
     # expected values computed with `openssl dgst -sha256 -hmac tok -binary | base64` over the
     # string Plivo signs: URL, "?", sorted query, "." before params, key+value pairs, ".", nonce
     params = {"Status": ["delivered"], "MessageUUID": ["abc"]}
-    assert auth.plivo_v3_signature("tok", URL, "12345", params) == "LBAhgOXOVcxKsyFLj2/GE4pPuc7CyllrWI9eJECpccQ="
+    assert (
+        auth.plivo_v3_signature("tok", URL, "12345", params)
+        == "LBAhgOXOVcxKsyFLj2/GE4pPuc7CyllrWI9eJECpccQ="
+    )
     assert (
         auth.plivo_v3_signature("tok", URL + "?z=1&acct=main", "12345", params)
         == "50y3Bbn+lbh31UzAYt40pPXMky8B8iKlOQMa8OnNvFc="
@@ -35,10 +38,14 @@ def test_plivo_v3_matches_an_independent_implementation(url: str, body: bytes) -
     from urllib.parse import parse_qs
 
     params = dict(parse_qs(body.decode(), keep_blank_values=True))
-    assert auth.plivo_v3_signature("s3cret", url, "n0nce", params) == signing.plivo_v3("s3cret", url, "n0nce", body)
+    assert auth.plivo_v3_signature("s3cret", url, "n0nce", params) == signing.plivo_v3(
+        "s3cret", url, "n0nce", body
+    )
 
 
-def _presented(headers: dict[str, str] | None = None, body: bytes = b"{}", **kw: object) -> auth.Presented:
+def _presented(
+    headers: dict[str, str] | None = None, body: bytes = b"{}", **kw: object
+) -> auth.Presented:
     fields: dict[str, object] = {
         "url": URL,
         "headers": {k.lower(): v for k, v in (headers or {}).items()},
@@ -65,7 +72,9 @@ def test_several_accounts_any_may_vouch() -> None:
 
 
 def test_hmac_header_name_and_algorithm_are_configurable() -> None:
-    account = Account(provider="infobip", auth="hmac", secret="k", header="X-IB-Sig", algorithm="sha512")
+    account = Account(
+        provider="infobip", auth="hmac", secret="k", header="X-IB-Sig", algorithm="sha512"
+    )
     import hashlib
     import hmac
 
@@ -73,11 +82,13 @@ def test_hmac_header_name_and_algorithm_are_configurable() -> None:
     sig = hmac.new(b"k", body, hashlib.sha512).hexdigest().upper()
     assert auth.verify("infobip", (account,), _presented({"X-IB-Sig": sig}, body)).status == 200
     assert auth.verify("infobip", (account,), _presented({"X-Signature": sig}, body)).status == 401
-    assert auth.verify("infobip", (account,), _presented({"X-IB-Sig": sig}, body + b" ")).status == 403
+    assert (
+        auth.verify("infobip", (account,), _presented({"X-IB-Sig": sig}, body + b" ")).status == 403
+    )
 
 
 def test_plivo_json_body_params_and_unsignable_bodies() -> None:
-    account = Account(provider="plivo", auth_token="tok")
+    account = Account(provider="plivo", auth="plivo_v3", auth_token="tok")
     body = b'{"MessageUUID":"abc","Status":"delivered"}'
     sig = auth.plivo_v3_signature("tok", URL, "1", {"MessageUUID": "abc", "Status": "delivered"})
     headers = {"X-Plivo-Signature-V3": sig, "X-Plivo-Signature-V3-Nonce": "1"}

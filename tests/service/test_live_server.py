@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 
 from dlrkit.normalize import normalize
-
 from tests.service import signing
 from tests.service.conftest import dlrkit, fixture_bytes, live_server
 
@@ -19,7 +18,11 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def _signed(url: str, body: bytes, nonce: str = "4242") -> dict[str, str]:
-    return {**FORM, "X-Plivo-Signature-V3": signing.plivo_v3(TOKEN, url, nonce, body), "X-Plivo-Signature-V3-Nonce": nonce}
+    return {
+        **FORM,
+        "X-Plivo-Signature-V3": signing.plivo_v3(TOKEN, url, nonce, body),
+        "X-Plivo-Signature-V3-Nonce": nonce,
+    }
 
 
 def test_keys_commands(tmp_path: Path) -> None:
@@ -33,7 +36,8 @@ def test_keys_commands(tmp_path: Path) -> None:
     assert row == {k: key[k] for k in ("id", "name", "prefix", "created_at")} | {"revoked_at": None}
     assert key["secret"] not in listed.stdout
     plain = dlrkit("keys", "list", "--data-dir", str(tmp_path))
-    assert key["id"] in plain.stdout and "active" in plain.stdout
+    assert key["id"] in plain.stdout
+    assert "active" in plain.stdout
     assert dlrkit("keys", "revoke", key["id"], "--data-dir", str(tmp_path)).returncode == 0
     again = dlrkit("keys", "revoke", key["id"], "--data-dir", str(tmp_path))
     assert again.returncode == 1
@@ -43,18 +47,30 @@ def test_keys_commands(tmp_path: Path) -> None:
 
 
 def test_serve_over_loopback(tmp_path: Path) -> None:
-    key = json.loads(dlrkit("keys", "create", "live", "--data-dir", str(tmp_path), "--json").stdout)["secret"]
+    key = json.loads(
+        dlrkit("keys", "create", "live", "--data-dir", str(tmp_path), "--json").stdout
+    )["secret"]
     body = fixture_bytes("plivo/message_delivered.form")
-    with live_server(tmp_path, env={"DLRKIT_PLIVO_AUTH_TOKEN": TOKEN}) as server, httpx.Client(base_url=server.url) as http:
+    with (
+        live_server(tmp_path, env={"DLRKIT_PLIVO_AUTH_TOKEN": TOKEN}) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
         url = server.url + "/webhooks/plivo"
         r = http.post("/webhooks/plivo", content=body, headers=_signed(url, body))
         assert (r.status_code, r.json()) == (200, {"accepted": 1, "duplicates": 0})
         r = http.post("/webhooks/plivo", content=body, headers=_signed(url, body, nonce="4243"))
         assert r.json() == {"accepted": 0, "duplicates": 1}
-        r = http.post("/webhooks/plivo", content=body, headers={**FORM, "X-Plivo-Signature-V3": "x", "X-Plivo-Signature-V3-Nonce": "1"})
+        r = http.post(
+            "/webhooks/plivo",
+            content=body,
+            headers={**FORM, "X-Plivo-Signature-V3": "x", "X-Plivo-Signature-V3-Nonce": "1"},
+        )
         assert r.status_code == 403
 
-        r = http.get("/messages/9b1c0d2e-3f4a-11f0-8a5b-0242ac110002", headers={"Authorization": f"Bearer {key}"})
+        r = http.get(
+            "/messages/9b1c0d2e-3f4a-11f0-8a5b-0242ac110002",
+            headers={"Authorization": f"Bearer {key}"},
+        )
         assert r.status_code == 200
         [expected] = normalize(body, "plivo", content_type=FORM["Content-Type"])
         assert r.json()["outcome"]["state"] == expected.state.value
@@ -75,12 +91,21 @@ def test_serve_behind_a_proxy_and_insecure_mode(tmp_path: Path) -> None:
     body = fixture_bytes("plivo/message_queued.form")
     public = "https://dlr.example.com/base"
     args = ("--public-url", public, "--insecure-webhooks")
-    with live_server(tmp_path, *args, env={"DLRKIT_PLIVO_AUTH_TOKEN": TOKEN}) as server, httpx.Client(base_url=server.url) as http:
+    with (
+        live_server(tmp_path, *args, env={"DLRKIT_PLIVO_AUTH_TOKEN": TOKEN}) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
         # Plivo signed the public URL, not the one this process sees
-        r = http.post("/webhooks/plivo?x=1", content=body, headers=_signed(public + "/webhooks/plivo?x=1", body))
+        r = http.post(
+            "/webhooks/plivo?x=1",
+            content=body,
+            headers=_signed(public + "/webhooks/plivo?x=1", body),
+        )
         assert r.status_code == 200, r.text
         # providers without an account are accepted unverified in insecure mode...
-        r = http.post("/webhooks/smspartner", content=fixture_bytes("smspartner/dlr_ko.form"), headers=FORM)
+        r = http.post(
+            "/webhooks/smspartner", content=fixture_bytes("smspartner/dlr_ko.form"), headers=FORM
+        )
         assert r.json() == {"accepted": 1, "duplicates": 0}
         # ... but a configured account is still checked
         r = http.post("/webhooks/plivo", content=body, headers=FORM)
@@ -91,7 +116,8 @@ def test_serve_behind_a_proxy_and_insecure_mode(tmp_path: Path) -> None:
 def test_serve_refuses_bad_settings_clearly(tmp_path: Path) -> None:
     run = dlrkit("serve", "--data-dir", str(tmp_path), "--max-body", "0")
     assert run.returncode == 2
-    assert "DLRKIT_MAX_BODY" in run.stderr and "Traceback" not in run.stderr
+    assert "DLRKIT_MAX_BODY" in run.stderr
+    assert "Traceback" not in run.stderr
     run = dlrkit("serve", "--db", "mysql://x/y")
     assert run.returncode == 2
     assert "unsupported database" in run.stderr

@@ -16,7 +16,9 @@ INFOBIP = {"Content-Type": "application/json", "Authorization": "Bearer ib-beare
 
 async def _load(svc: Service) -> None:
     """Infobip SMS (3 messages to France: 1 delivered, 2 undelivered) and SMPP receipts (3)."""
-    r = await svc.client.post("/webhooks/infobip", content=fixture_bytes("infobip/sms_report_v2.json"), headers=INFOBIP)
+    r = await svc.client.post(
+        "/webhooks/infobip", content=fixture_bytes("infobip/sms_report_v2.json"), headers=INFOBIP
+    )
     assert r.json()["accepted"] == 3
     r = await svc.client.post(
         "/webhooks/smpp",
@@ -36,7 +38,9 @@ async def test_queries_require_a_valid_api_key(svc: Service, path: str) -> None:
     assert (await svc.client.get(path, headers={"X-API-Key": "dlrk_not-a-key"})).status_code == 401
     assert (await svc.client.get(path, headers={"Authorization": "Basic dTpw"})).status_code == 401
     key = await svc.api_key()
-    assert (await svc.client.get(path, headers={"Authorization": f"Bearer {key}"})).status_code == 200
+    assert (
+        await svc.client.get(path, headers={"Authorization": f"Bearer {key}"})
+    ).status_code == 200
     assert (await svc.client.get(path, headers={"X-API-Key": key})).status_code == 200
     listed = await svc.store.list_keys()
     assert await svc.store.revoke_key(listed[0].id)
@@ -60,7 +64,9 @@ async def test_message_outcome_and_history(svc: Service) -> None:
     r = await svc.client.get("/messages/msg-0002-absent", params={"provider": "smpp"}, headers=key)
     assert r.status_code == 404
     assert r.json()["field"] == "message_id"
-    r = await svc.client.get("/messages/msg-0002-absent", params={"provider": "twilio"}, headers=key)
+    r = await svc.client.get(
+        "/messages/msg-0002-absent", params={"provider": "twilio"}, headers=key
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "provider"
 
@@ -80,7 +86,9 @@ async def test_outcome_filters(svc: Service) -> None:
     assert len(await ids(country="fr")) == 3
     assert await ids(country="DE") == []
     assert await ids(recipient="+33612345678") == ["msg-0001-delivered"]
-    assert await ids(recipient="33612345678") == ["msg-0001-delivered"]  # normalized like stored ones
+    assert await ids(recipient="33612345678") == [
+        "msg-0001-delivered"
+    ]  # normalized like stored ones
     assert await ids(reason="recipient_unreachable") == ["msg-0002-absent"]
     assert await ids(channel="voice") == []
     assert len(await ids(since="2000-01-01T00:00:00Z")) == 6
@@ -99,7 +107,7 @@ async def test_cursor_paging_visits_every_outcome_once(svc: Service) -> None:
         assert r.status_code == 200
         page = r.json()
         assert len(page["items"]) <= 4
-        seen += [f'{o["provider"]}:{o["message_id"]}' for o in page["items"]]
+        seen += [f"{o['provider']}:{o['message_id']}" for o in page["items"]]
         pages += 1
         cursor = page["next_cursor"]
         if cursor is None:
@@ -126,7 +134,9 @@ async def test_cursor_paging_visits_every_outcome_once(svc: Service) -> None:
         ({"recipient": ""}, "recipient"),
     ],
 )
-async def test_bad_filters_are_422_naming_the_parameter(svc: Service, params: dict[str, str], field: str) -> None:
+async def test_bad_filters_are_422_naming_the_parameter(
+    svc: Service, params: dict[str, str], field: str
+) -> None:
     key = {"X-API-Key": await svc.api_key()}
     r = await svc.client.get("/outcomes", params=params, headers=key)
     assert r.status_code == 422
@@ -138,11 +148,19 @@ async def test_codes_over_http_need_no_key(svc: Service) -> None:
     r = await svc.client.get("/codes/infobip/27")
     assert r.status_code == 200
     [entry] = r.json()["items"]
-    assert (entry["name"], entry["reason"], entry["standard"]) == ("EC_ABSENT_SUBSCRIBER", "recipient_unreachable", "map:error:27")
+    assert (entry["name"], entry["reason"], entry["standard"]) == (
+        "EC_ABSENT_SUBSCRIBER",
+        "recipient_unreachable",
+        "map:error:27",
+    )
     r = await svc.client.get("/codes/sip/486")
     assert r.json()["items"][0]["reason"] == "recipient_busy"
     r = await svc.client.get("/codes/infobip/5004", params={"kind": "error", "channel": "voice"})
-    assert [c["code"] for c in r.json()["items"][0]["relations"]["replaced_by"]] == [10400, 10401, 10402]
+    assert [c["code"] for c in r.json()["items"][0]["relations"]["replaced_by"]] == [
+        10400,
+        10401,
+        10402,
+    ]
     r = await svc.client.get("/codes/plivo/9999")
     assert r.status_code == 404
     assert r.json()["field"] == "code"
@@ -153,7 +171,9 @@ async def test_codes_over_http_need_no_key(svc: Service) -> None:
 
 
 async def test_code_search(svc: Service) -> None:
-    r = await svc.client.get("/codes/search", params={"q": "absent subscriber", "provider": "infobip", "limit": "3"})
+    r = await svc.client.get(
+        "/codes/search", params={"q": "absent subscriber", "provider": "infobip", "limit": "3"}
+    )
     assert r.status_code == 200
     items = r.json()["items"]
     assert 1 <= len(items) <= 3
@@ -172,13 +192,59 @@ async def test_healthz(svc: Service) -> None:
 async def test_docs_are_served_without_any_cdn(svc: Service) -> None:
     page = (await svc.client.get("/docs")).text
     assets = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert assets and all(a.startswith("/docs/static/") for a in assets)
-    assert "cdn" not in page.lower() and "http://" not in page and "https://" not in page
+    assert assets
+    assert all(a.startswith("/docs/static/") for a in assets)
+    assert "cdn" not in page.lower()
+    assert "http://" not in page
+    assert "https://" not in page
     for asset in assets:
         r = await svc.client.get(asset)
-        assert r.status_code == 200 and len(r.content) > 100
+        assert r.status_code == 200
+        assert len(r.content) > 100
     spec = (await svc.client.get("/openapi.json")).json()
-    assert {"/webhooks/infobip", "/webhooks/plivo", "/webhooks/smspartner", "/webhooks/smpp", "/outcomes"} <= set(spec["paths"])
+    assert {
+        "/webhooks/infobip",
+        "/webhooks/plivo",
+        "/webhooks/smspartner",
+        "/webhooks/smpp",
+        "/outcomes",
+    } <= set(spec["paths"])
     plivo = spec["paths"]["/webhooks/plivo"]["post"]
-    assert set(plivo["requestBody"]["content"]) == {"application/x-www-form-urlencoded", "application/json"}
+    assert set(plivo["requestBody"]["content"]) == {
+        "application/x-www-form-urlencoded",
+        "application/json",
+    }
     assert {"200", "401", "403", "413", "415", "422", "503"} <= set(plivo["responses"])
+
+
+async def test_an_id_known_at_two_providers_needs_the_provider(svc: Service) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = b"msgId=777&phoneNumber=%2B33677777777&status=delivered&date=2025-03-29+14%3A30%3A15"
+    assert (
+        await svc.client.post(
+            "/webhooks/smspartner?token=smsp-url-token", content=body, headers=form
+        )
+    ).status_code == 200
+    receipt = b"id:777 sub:001 dlvrd:000 submit date:2403151022 done date:2403151023 stat:UNDELIV err:001 text:x"
+    smpp = {"Content-Type": "text/plain", "X-DLR-Token": "smpp-shared-token"}
+    assert (
+        await svc.client.post("/webhooks/smpp", content=receipt, headers=smpp)
+    ).status_code == 200
+    key = {"X-API-Key": await svc.api_key()}
+    r = await svc.client.get("/messages/777", headers=key)
+    assert r.status_code == 409
+    assert r.json()["field"] == "provider"
+    r = await svc.client.get("/messages/777", params={"provider": "smpp"}, headers=key)
+    assert r.json()["outcome"]["state"] == "undelivered"
+
+
+async def test_every_credential_presented_must_be_valid(svc: Service) -> None:
+    key = await svc.api_key()
+    r = await svc.client.get(
+        "/outcomes", headers={"X-API-Key": key, "Authorization": "Bearer dlrk_forged"}
+    )
+    assert r.status_code == 401
+    r = await svc.client.get(
+        "/outcomes", headers={"X-API-Key": key, "Authorization": f"Bearer {key}"}
+    )
+    assert r.status_code == 200

@@ -35,7 +35,11 @@ def test_environment_shortcuts() -> None:
         }
     )
     assert (s.db_url, s.max_body, s.insecure_webhooks) == ("postgresql://u@db/dlr", 4096, True)
-    assert [(a.provider, a.auth) for a in s.accounts] == [("plivo", "plivo_v3"), ("infobip", "bearer"), ("smpp", "token")]
+    assert [(a.provider, a.auth) for a in s.accounts] == [
+        ("plivo", "plivo_v3"),
+        ("infobip", "bearer"),
+        ("smpp", "token"),
+    ]
     assert s.accounts_for("infobip")[0].tokens == ("a", "b")
     assert s.accounts_for("smpp")[0].header == "X-Gateway-Key"
     assert "pt" not in repr(s)  # secrets stay out of logs
@@ -78,7 +82,11 @@ tokens = ["one", "two"]
         ({"DLRKIT_MAX_BODY": "-1"}, "DLRKIT_MAX_BODY", "greater than 0"),
         ({"DLRKIT_INSECURE_WEBHOOKS": "maybe"}, "DLRKIT_INSECURE_WEBHOOKS", "true or false"),
         ({"DLRKIT_INFOBIP_PASSWORD": "p"}, "DLRKIT_INFOBIP_USERNAME", "needs username"),
-        ({"DLRKIT_ACCOUNTS_FILE": "/nonexistent/accounts.toml"}, "DLRKIT_ACCOUNTS_FILE", "cannot read"),
+        (
+            {"DLRKIT_ACCOUNTS_FILE": "/nonexistent/accounts.toml"},
+            "DLRKIT_ACCOUNTS_FILE",
+            "cannot read",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], field: str, words: str) -> None:
@@ -92,16 +100,27 @@ def test_bad_values_name_the_variable(env: dict[str, str], field: str, words: st
     ("toml", "field", "words"),
     [
         ('[[accounts]]\nprovider = "plivo"\n', "accounts[0]", "needs auth_token"),
-        ('[[accounts]]\nprovider = "smspartner"\nauth = "hmac"\nsecret = "s"\n', "accounts[0]", "not offered by smspartner"),
+        (
+            '[[accounts]]\nprovider = "smspartner"\nauth = "hmac"\nsecret = "s"\n',
+            "accounts[0]",
+            "not offered by smspartner",
+        ),
         ('[[accounts]]\nprovider = "twilio"\n', "accounts[0].provider", "infobip"),
-        ('[[accounts]]\nprovider = "smpp"\ntokens = ["t"]\ncolour = "red"\n', "accounts[0].colour", "Extra"),
+        (
+            '[[accounts]]\nprovider = "smpp"\ntokens = ["t"]\ncolour = "red"\n',
+            "accounts[0].colour",
+            "Extra",
+        ),
         ("[[accounts]\n", "DLRKIT_ACCOUNTS_FILE", "not valid TOML"),
     ],
 )
-def test_bad_accounts_files_name_the_entry(tmp_path: Path, toml: str, field: str, words: str) -> None:
+def test_bad_accounts_files_name_the_entry(
+    tmp_path: Path, toml: str, field: str, words: str
+) -> None:
     f = tmp_path / "a.toml"
     f.write_text(toml)
     with pytest.raises(InputError) as info:
         Settings.from_env({"DLRKIT_ACCOUNTS_FILE": str(f)})
-    assert info.value.field is not None and info.value.field.endswith(field)
+    assert info.value.field is not None
+    assert info.value.field.endswith(field)
     assert words in info.value.problem

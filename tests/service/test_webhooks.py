@@ -43,7 +43,9 @@ HAPPY: list[tuple[str, str, str, str, Callable[[str, bytes], dict[str, str]], in
         "/webhooks/infobip",
         "infobip/sms_report_v2.json",
         JSON,
-        lambda p, b: {"Authorization": signing.basic("ib-user", ACCOUNT_ENV["DLRKIT_INFOBIP_PASSWORD"])},
+        lambda p, b: {
+            "Authorization": signing.basic("ib-user", ACCOUNT_ENV["DLRKIT_INFOBIP_PASSWORD"])
+        },
         3,
         "msg-0001-delivered",
     ),
@@ -74,38 +76,114 @@ HAPPY: list[tuple[str, str, str, str, Callable[[str, bytes], dict[str, str]], in
         2,
         "wa-5511999990002",
     ),
-    ("plivo-form", "/webhooks/plivo", "plivo/message_delivered.form", FORM, _plivo, 1, "9b1c0d2e-3f4a-11f0-8a5b-0242ac110002"),
-    ("plivo-form-query", "/webhooks/plivo?acct=main&z=1", "plivo/call_hangup_busy.form", FORM, _plivo, 1, "c3a9e7d2-61f4-4b0e-8a52-0e9d4f6b2a10"),
-    ("plivo-json", "/webhooks/plivo", "plivo/message_failed.json", JSON, _plivo_json, 1, "e5f6a7b8-4200-11f0-8c3d-0242ac110005"),
-    ("smspartner-query-token", "/webhooks/smspartner?token=smsp-url-token", "smspartner/dlr_delivered.form", FORM, lambda p, b: {}, 1, "48216"),
-    ("smspartner-path-token", "/webhooks/smspartner/smsp-url-token", "smspartner/dlr_undeliv.json", JSON, lambda p, b: {}, 1, "48217"),
-    ("smpp-text", "/webhooks/smpp", "smpp/batch.txt", TEXT, lambda p, b: {"X-DLR-Token": "smpp-shared-token"}, 3, "1000000002"),
-    ("smpp-json", "/webhooks/smpp", "smpp/short_message_only.json", JSON, lambda p, b: {"x-dlr-token": "smpp-shared-token"}, 1, "2233445566"),
+    (
+        "plivo-form",
+        "/webhooks/plivo",
+        "plivo/message_delivered.form",
+        FORM,
+        _plivo,
+        1,
+        "9b1c0d2e-3f4a-11f0-8a5b-0242ac110002",
+    ),
+    (
+        "plivo-form-query",
+        "/webhooks/plivo?acct=main&z=1",
+        "plivo/call_hangup_busy.form",
+        FORM,
+        _plivo,
+        1,
+        "c3a9e7d2-61f4-4b0e-8a52-0e9d4f6b2a10",
+    ),
+    (
+        "plivo-json",
+        "/webhooks/plivo",
+        "plivo/message_failed.json",
+        JSON,
+        _plivo_json,
+        1,
+        "e5f6a7b8-4200-11f0-8c3d-0242ac110005",
+    ),
+    (
+        "smspartner-query-token",
+        "/webhooks/smspartner?token=smsp-url-token",
+        "smspartner/dlr_delivered.form",
+        FORM,
+        lambda p, b: {},
+        1,
+        "48216",
+    ),
+    (
+        "smspartner-path-token",
+        "/webhooks/smspartner/smsp-url-token",
+        "smspartner/dlr_undeliv.json",
+        JSON,
+        lambda p, b: {},
+        1,
+        "48217",
+    ),
+    (
+        "smpp-text",
+        "/webhooks/smpp",
+        "smpp/batch.txt",
+        TEXT,
+        lambda p, b: {"X-DLR-Token": "smpp-shared-token"},
+        3,
+        "1000000002",
+    ),
+    (
+        "smpp-json",
+        "/webhooks/smpp",
+        "smpp/short_message_only.json",
+        JSON,
+        lambda p, b: {"x-dlr-token": "smpp-shared-token"},
+        1,
+        "2233445566",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("path", "fixture", "ctype", "creds", "count", "message"), [h[1:] for h in HAPPY], ids=[h[0] for h in HAPPY])
+@pytest.mark.parametrize(
+    ("path", "fixture", "ctype", "creds", "count", "message"),
+    [h[1:] for h in HAPPY],
+    ids=[h[0] for h in HAPPY],
+)
 async def test_each_provider_happy_path(
-    svc: Service, path: str, fixture: str, ctype: str, creds: Callable[[str, bytes], dict[str, str]], count: int, message: str
+    svc: Service,
+    path: str,
+    fixture: str,
+    ctype: str,
+    creds: Callable[[str, bytes], dict[str, str]],
+    count: int,
+    message: str,
 ) -> None:
     body = fixture_bytes(fixture)
-    r = await svc.client.post(path, content=body, headers={"Content-Type": ctype, **creds(path, body)})
+    r = await svc.client.post(
+        path, content=body, headers={"Content-Type": ctype, **creds(path, body)}
+    )
     assert r.status_code == 200, r.text
     assert r.json() == {"accepted": count, "duplicates": 0}
-    provider = path.split("/")[2].split("?")[0]
+    provider = path.split("/")[2].split("?", maxsplit=1)[0]
     page = await svc.store.outcomes(OutcomeFilter(provider=provider))
     assert len(page.items) >= 1
     if message:
         stored = await svc.store.message(message, provider)
-        assert stored is not None and stored.outcome.provider == provider
-    assert await svc.metric("dlrkit_webhook_reports_total", provider=provider, result="accepted") == count
+        assert stored is not None
+        assert stored.outcome.provider == provider
+    assert (
+        await svc.metric("dlrkit_webhook_reports_total", provider=provider, result="accepted")
+        == count
+    )
 
 
 async def test_plivo_signature_over_https_url_and_several_signatures(svc: Service) -> None:
     body = fixture_bytes("plivo/message_undelivered.form")
     headers = _plivo("/webhooks/plivo", body)
-    headers["X-Plivo-Signature-V3"] = "bm90IGl0, " + headers["X-Plivo-Signature-V3"]  # rotated token
-    r = await svc.client.post("/webhooks/plivo", content=body, headers={"Content-Type": FORM, **headers})
+    headers["X-Plivo-Signature-V3"] = (
+        "bm90IGl0, " + headers["X-Plivo-Signature-V3"]
+    )  # rotated token
+    r = await svc.client.post(
+        "/webhooks/plivo", content=body, headers={"Content-Type": FORM, **headers}
+    )
     assert r.status_code == 200, r.text
 
 
@@ -115,45 +193,117 @@ async def _nothing_stored(svc: Service) -> None:
 
 REFUSED: list[tuple[str, str, str, str, dict[str, str], int]] = [
     ("plivo-missing", "/webhooks/plivo", "plivo/message_delivered.form", FORM, {}, 401),
-    ("plivo-nonce-only", "/webhooks/plivo", "plivo/message_delivered.form", FORM, {"X-Plivo-Signature-V3-Nonce": "1"}, 401),
-    ("plivo-wrong", "/webhooks/plivo", "plivo/message_delivered.form", FORM,
-     {"X-Plivo-Signature-V3": "AAAA", "X-Plivo-Signature-V3-Nonce": "1"}, 403),
+    (
+        "plivo-nonce-only",
+        "/webhooks/plivo",
+        "plivo/message_delivered.form",
+        FORM,
+        {"X-Plivo-Signature-V3-Nonce": "1"},
+        401,
+    ),
+    (
+        "plivo-wrong",
+        "/webhooks/plivo",
+        "plivo/message_delivered.form",
+        FORM,
+        {"X-Plivo-Signature-V3": "AAAA", "X-Plivo-Signature-V3-Nonce": "1"},
+        403,
+    ),
     ("infobip-missing", "/webhooks/infobip", "infobip/sms_report_v2.json", JSON, {}, 401),
-    ("infobip-wrong-password", "/webhooks/infobip", "infobip/sms_report_v2.json", JSON,
-     {"Authorization": signing.basic("ib-user", "guess")}, 403),
-    ("infobip-garbled-basic", "/webhooks/infobip", "infobip/sms_report_v2.json", JSON, {"Authorization": "Basic %%%"}, 403),
-    ("infobip-wrong-bearer", "/webhooks/infobip", "infobip/sms_report_v2.json", JSON, {"Authorization": "Bearer ib-bearer-3"}, 403),
-    ("infobip-wrong-hmac", "/webhooks/infobip", "infobip/sms_report_v2.json", JSON,
-     {"X-Signature": signing.hmac_hex("other-secret", b"{}")}, 403),
+    (
+        "infobip-wrong-password",
+        "/webhooks/infobip",
+        "infobip/sms_report_v2.json",
+        JSON,
+        {"Authorization": signing.basic("ib-user", "guess")},
+        403,
+    ),
+    (
+        "infobip-garbled-basic",
+        "/webhooks/infobip",
+        "infobip/sms_report_v2.json",
+        JSON,
+        {"Authorization": "Basic %%%"},
+        403,
+    ),
+    (
+        "infobip-wrong-bearer",
+        "/webhooks/infobip",
+        "infobip/sms_report_v2.json",
+        JSON,
+        {"Authorization": "Bearer ib-bearer-3"},
+        403,
+    ),
+    (
+        "infobip-wrong-hmac",
+        "/webhooks/infobip",
+        "infobip/sms_report_v2.json",
+        JSON,
+        {"X-Signature": signing.hmac_hex("other-secret", b"{}")},
+        403,
+    ),
     ("smspartner-missing", "/webhooks/smspartner", "smspartner/dlr_delivered.form", FORM, {}, 401),
-    ("smspartner-wrong", "/webhooks/smspartner?token=smsp-url-tokeN", "smspartner/dlr_delivered.form", FORM, {}, 403),
-    ("smspartner-wrong-path", "/webhooks/smspartner/nope", "smspartner/dlr_delivered.form", FORM, {}, 403),
+    (
+        "smspartner-wrong",
+        "/webhooks/smspartner?token=smsp-url-tokeN",
+        "smspartner/dlr_delivered.form",
+        FORM,
+        {},
+        403,
+    ),
+    (
+        "smspartner-wrong-path",
+        "/webhooks/smspartner/nope",
+        "smspartner/dlr_delivered.form",
+        FORM,
+        {},
+        403,
+    ),
     ("smpp-missing", "/webhooks/smpp", "smpp/batch.txt", TEXT, {}, 401),
-    ("smpp-wrong", "/webhooks/smpp", "smpp/batch.txt", TEXT, {"X-DLR-Token": "smpp-shared-token "  + "x"}, 403),
+    (
+        "smpp-wrong",
+        "/webhooks/smpp",
+        "smpp/batch.txt",
+        TEXT,
+        {"X-DLR-Token": "smpp-shared-token " + "x"},
+        403,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("path", "fixture", "ctype", "headers", "status"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
+@pytest.mark.parametrize(
+    ("path", "fixture", "ctype", "headers", "status"),
+    [r[1:] for r in REFUSED],
+    ids=[r[0] for r in REFUSED],
+)
 async def test_wrong_or_missing_credentials_are_refused_and_nothing_is_stored(
     svc: Service, path: str, fixture: str, ctype: str, headers: dict[str, str], status: int
 ) -> None:
-    r = await svc.client.post(path, content=fixture_bytes(fixture), headers={"Content-Type": ctype, **headers})
+    r = await svc.client.post(
+        path, content=fixture_bytes(fixture), headers={"Content-Type": ctype, **headers}
+    )
     assert r.status_code == status
     assert r.json()["error"]
     await _nothing_stored(svc)
-    provider = path.split("/")[2].split("?")[0]
-    assert await svc.metric("dlrkit_webhook_rejections_total", provider=provider, reason="auth") == 1
+    provider = path.split("/")[2].split("?", maxsplit=1)[0]
+    assert (
+        await svc.metric("dlrkit_webhook_rejections_total", provider=provider, reason="auth") == 1
+    )
 
 
 async def test_a_tampered_body_fails_the_signature(svc: Service) -> None:
     body = fixture_bytes("plivo/message_delivered.form")
     headers = _plivo("/webhooks/plivo", body)
     tampered = body.replace(b"Status=delivered", b"Status=failed")
-    r = await svc.client.post("/webhooks/plivo", content=tampered, headers={"Content-Type": FORM, **headers})
+    r = await svc.client.post(
+        "/webhooks/plivo", content=tampered, headers={"Content-Type": FORM, **headers}
+    )
     assert r.status_code == 403
     assert "X-Plivo-Signature-V3" in r.json()["error"]
     signed_elsewhere = _plivo("/webhooks/plivo?other=1", body)  # the URL is part of what is signed
-    r = await svc.client.post("/webhooks/plivo", content=body, headers={"Content-Type": FORM, **signed_elsewhere})
+    r = await svc.client.post(
+        "/webhooks/plivo", content=body, headers={"Content-Type": FORM, **signed_elsewhere}
+    )
     assert r.status_code == 403
     await _nothing_stored(svc)
 
@@ -164,14 +314,18 @@ async def bare(service_factory: Callable[..., Any]) -> AsyncIterator[Service]:
         yield s
 
 
-async def test_a_provider_without_account_is_refused_unless_insecure(bare: Service, service_factory: Callable[..., Any]) -> None:
+async def test_a_provider_without_account_is_refused_unless_insecure(
+    bare: Service, service_factory: Callable[..., Any]
+) -> None:
     body = fixture_bytes("smspartner/dlr_delivered.form")
     r = await bare.client.post("/webhooks/smspartner", content=body, headers={"Content-Type": FORM})
     assert r.status_code == 403
     assert "no smspartner account is configured" in r.json()["error"]
     await _nothing_stored(bare)
     async with service_factory({"DLRKIT_INSECURE_WEBHOOKS": "true"}) as insecure:
-        r = await insecure.client.post("/webhooks/smspartner", content=body, headers={"Content-Type": FORM})
+        r = await insecure.client.post(
+            "/webhooks/smspartner", content=body, headers={"Content-Type": FORM}
+        )
         assert r.json() == {"accepted": 1, "duplicates": 0}
 
 
@@ -186,14 +340,22 @@ async def test_duplicates_change_nothing(svc: Service) -> None:
         assert again.status_code == 200
         assert again.json() == {"accepted": 0, "duplicates": 3}
     after = await svc.store.message("msg-0002-absent", "infobip")
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert after.outcome == before.outcome
     assert len(after.history) == len(before.history) == 1
-    assert await svc.metric("dlrkit_webhook_reports_total", provider="infobip", result="duplicate") == 6
-    assert await svc.metric("dlrkit_webhook_reports_total", provider="infobip", result="accepted") == 3
+    assert (
+        await svc.metric("dlrkit_webhook_reports_total", provider="infobip", result="duplicate")
+        == 6
+    )
+    assert (
+        await svc.metric("dlrkit_webhook_reports_total", provider="infobip", result="accepted") == 3
+    )
 
 
-async def test_oversized_bodies_get_413_without_being_read(service_factory: Callable[..., Any]) -> None:
+async def test_oversized_bodies_get_413_without_being_read(
+    service_factory: Callable[..., Any],
+) -> None:
     env = {**ACCOUNT_ENV, "DLRKIT_MAX_BODY": "200"}
     async with service_factory(env) as svc:
         body = fixture_bytes("smpp/batch.txt")
@@ -209,7 +371,9 @@ async def test_oversized_bodies_get_413_without_being_read(service_factory: Call
 
         r = await svc.client.post("/webhooks/smpp", content=chunks(), headers=headers)
         assert r.status_code == 413
-        assert await svc.metric("dlrkit_webhook_rejections_total", provider="smpp", reason="size") == 2
+        assert (
+            await svc.metric("dlrkit_webhook_rejections_total", provider="smpp", reason="size") == 2
+        )
         await _nothing_stored(svc)
 
 
@@ -218,25 +382,53 @@ async def test_oversized_bodies_get_413_without_being_read(service_factory: Call
     [
         ("/webhooks/infobip", "text/html", "application/json"),
         ("/webhooks/infobip", "", "application/json"),
-        ("/webhooks/plivo", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded, application/json"),
+        (
+            "/webhooks/plivo",
+            "multipart/form-data; boundary=x",
+            "application/x-www-form-urlencoded, application/json",
+        ),
         ("/webhooks/smpp", "application/xml", "text/plain, application/json"),
     ],
 )
-async def test_unsupported_content_types_get_415_naming_the_accepted_ones(svc: Service, path: str, ctype: str, accepted: str) -> None:
-    r = await svc.client.post(path, content=b"<x/>", headers={"Content-Type": ctype} if ctype else {})
+async def test_unsupported_content_types_get_415_naming_the_accepted_ones(
+    svc: Service, path: str, ctype: str, accepted: str
+) -> None:
+    r = await svc.client.post(
+        path, content=b"<x/>", headers={"Content-Type": ctype} if ctype else {}
+    )
     assert r.status_code == 415
     assert r.json()["field"] == "content-type"
     assert r.json()["error"].endswith("accept " + accepted)
     provider = path.rsplit("/", 1)[1]
-    assert await svc.metric("dlrkit_webhook_rejections_total", provider=provider, reason="type") == 1
+    assert (
+        await svc.metric("dlrkit_webhook_rejections_total", provider=provider, reason="type") == 1
+    )
 
 
 @pytest.mark.parametrize(
     ("path", "body", "ctype", "creds", "field"),
     [
-        ("/webhooks/infobip", b'{"results":[{"to":"33612345678"}]}', JSON, {"Authorization": "Bearer ib-bearer-1"}, "results[0].messageId"),
-        ("/webhooks/infobip", b"{not json", JSON, {"Authorization": "Bearer ib-bearer-1"}, "payload"),
-        ("/webhooks/smspartner?token=smsp-url-token", b"msgId=1&phoneNumber=%2B33600000000", FORM, {}, "status"),
+        (
+            "/webhooks/infobip",
+            b'{"results":[{"to":"33612345678"}]}',
+            JSON,
+            {"Authorization": "Bearer ib-bearer-1"},
+            "results[0].messageId",
+        ),
+        (
+            "/webhooks/infobip",
+            b"{not json",
+            JSON,
+            {"Authorization": "Bearer ib-bearer-1"},
+            "payload",
+        ),
+        (
+            "/webhooks/smspartner?token=smsp-url-token",
+            b"msgId=1&phoneNumber=%2B33600000000",
+            FORM,
+            {},
+            "status",
+        ),
         ("/webhooks/smpp", b"hello there", TEXT, {"X-DLR-Token": "smpp-shared-token"}, "id"),
         ("/webhooks/smpp", b"\xff\xfe\x00", TEXT, {"X-DLR-Token": "smpp-shared-token"}, None),
     ],
@@ -253,18 +445,27 @@ async def test_malformed_payloads_get_422_naming_the_field(
     assert answer["field"]
     assert "Traceback" not in r.text
     await _nothing_stored(svc)
-    provider = path.split("/")[2].split("?")[0]
-    assert await svc.metric("dlrkit_webhook_rejections_total", provider=provider, reason="malformed") == 1
+    provider = path.split("/")[2].split("?", maxsplit=1)[0]
+    assert (
+        await svc.metric("dlrkit_webhook_rejections_total", provider=provider, reason="malformed")
+        == 1
+    )
 
 
 async def test_storage_failure_is_503_and_the_report_is_not_acknowledged(svc: Service) -> None:
     await svc.store.close()  # the database is gone: ingest fails
     body = fixture_bytes("smpp/batch.txt")
-    r = await svc.client.post("/webhooks/smpp", content=body, headers={"Content-Type": TEXT, "X-DLR-Token": "smpp-shared-token"})
+    r = await svc.client.post(
+        "/webhooks/smpp",
+        content=body,
+        headers={"Content-Type": TEXT, "X-DLR-Token": "smpp-shared-token"},
+    )
     assert r.status_code == 503
     assert r.json() == {"error": "storage unavailable", "field": None}
     assert r.headers["retry-after"] == "5"
-    assert await svc.metric("dlrkit_webhook_rejections_total", provider="smpp", reason="storage") == 1
+    assert (
+        await svc.metric("dlrkit_webhook_rejections_total", provider="smpp", reason="storage") == 1
+    )
     assert (await svc.client.get("/healthz")).status_code == 503
     await svc.store.open()  # the fixture closes it again
 
@@ -276,16 +477,50 @@ async def test_unknown_provider_is_404(svc: Service) -> None:
 
 
 async def test_requests_are_counted_by_route_template_and_status(svc: Service) -> None:
-    await svc.client.post("/webhooks/smspartner/wrong", content=b"a=b", headers={"Content-Type": FORM})
+    await svc.client.post(
+        "/webhooks/smspartner/wrong", content=b"a=b", headers={"Content-Type": FORM}
+    )
     await svc.client.get("/codes/infobip/27")
-    assert await svc.metric("dlrkit_http_requests_total", method="POST", route="/webhooks/smspartner/{token}", status="403") == 1
-    assert await svc.metric("dlrkit_http_requests_total", method="GET", route="/codes/{provider}/{code}", status="200") == 1
+    assert (
+        await svc.metric(
+            "dlrkit_http_requests_total",
+            method="POST",
+            route="/webhooks/smspartner/{token}",
+            status="403",
+        )
+        == 1
+    )
+    assert (
+        await svc.metric(
+            "dlrkit_http_requests_total",
+            method="GET",
+            route="/codes/{provider}/{code}",
+            status="200",
+        )
+        == 1
+    )
 
 
 async def test_outcomes_by_state_are_counted(svc: Service) -> None:
     body = fixture_bytes("infobip/sms_report_v2.json")
-    await svc.client.post("/webhooks/infobip", content=body, headers={"Content-Type": JSON, "Authorization": "Bearer ib-bearer-1"})
+    await svc.client.post(
+        "/webhooks/infobip",
+        content=body,
+        headers={"Content-Type": JSON, "Authorization": "Bearer ib-bearer-1"},
+    )
     assert await svc.metric("dlrkit_outcomes_total", provider="infobip", state="delivered") == 1
     assert await svc.metric("dlrkit_outcomes_total", provider="infobip", state="undelivered") == 2
     text = (await svc.client.get("/metrics")).text
     assert 'dlrkit_ingest_seconds_count{provider="infobip"} 1.0' in text
+
+
+async def test_values_no_store_can_hold_are_422_before_anything_is_kept(svc: Service) -> None:
+    body = b'{"results":[{"messageId":"ok-1","status":{"id":5}},{"messageId":"bad\\u0000id","status":{"id":5}}]}'
+    r = await svc.client.post(
+        "/webhooks/infobip",
+        content=body,
+        headers={"Content-Type": JSON, "Authorization": "Bearer ib-bearer-1"},
+    )
+    assert r.status_code == 422
+    assert r.json() == {"error": "contains a NUL character", "field": "reports[1].message_id"}
+    await _nothing_stored(svc)

@@ -18,7 +18,8 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from dlrkit.store.sql import SqlStore, engine_for
+from dlrkit.store.engine import engine_for
+from dlrkit.store.sql import SqlStore
 
 PG_URL = os.environ.get("DLRKIT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SESSION = f"dlrkit_t_{secrets.token_hex(4)}"
@@ -50,7 +51,9 @@ def pg_admin() -> Iterator[sa.Engine]:
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
     """Makes URLs of empty databases, on each backend in turn; drops them afterwards."""
     schemas: list[str] = []
-    admin: sa.Engine | None = request.getfixturevalue("pg_admin") if request.param == "postgresql" else None
+    admin: sa.Engine | None = (
+        request.getfixturevalue("pg_admin") if request.param == "postgresql" else None
+    )
 
     def make() -> str:
         n = next(_numbers)

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from dlrkit.errors import InputError
 from dlrkit.outcome import Outcome
 from dlrkit.store.base import Incoming, Stored, StoreError
+from dlrkit.store.engine import engine_for
 from dlrkit.store.schema import outcomes, reports
-from dlrkit.store.sql import SqlStore, engine_for
+from dlrkit.store.sql import SqlStore
 from dlrkit.vocab import State
 
 from .traffic import Traffic, incoming, traffic
@@ -30,14 +31,18 @@ def snapshot(url: str) -> tuple[list[Any], list[Any]]:
     try:
         with engine.connect() as connection:
             columns = [c for c in outcomes.c if c.name != "updated_at"]
-            rows = connection.execute(sa.select(*columns).order_by(outcomes.c.provider, outcomes.c.message_id))
+            rows = connection.execute(
+                sa.select(*columns).order_by(outcomes.c.provider, outcomes.c.message_id)
+            )
             history = connection.execute(sa.select(reports).order_by(reports.c.report_key))
             return list(rows), list(history)
     finally:
         engine.dispose()
 
 
-async def ingest_concurrently(store: SqlStore, items: Sequence[Incoming], *, tasks: int, seed: int) -> list[Stored]:
+async def ingest_concurrently(
+    store: SqlStore, items: Sequence[Incoming], *, tasks: int, seed: int
+) -> list[Stored]:
     """`items` split into small batches of random size, sent by `tasks` concurrent tasks."""
     rng = random.Random(seed)
     batches: list[Sequence[Incoming]] = []
@@ -67,9 +72,14 @@ def check_destinies(url: str, expected: Traffic) -> None:
     assert by_key.keys() == expected.destiny.keys()
     for key, state in expected.destiny.items():
         row = by_key[key]
-        assert (row.state, row.final, row.reports) == (state.value, state.final, expected.count[key]), key
+        assert (row.state, row.final, row.reports) == (
+            state.value,
+            state.final,
+            expected.count[key],
+        ), key
         outcome = msgspec.json.decode(row.outcome, type=Outcome)
-        assert outcome.state == state and outcome.received_at == expected.first_seen[key]
+        assert outcome.state == state
+        assert outcome.received_at == expected.first_seen[key]
 
 
 def test_same_batch_twice_changes_nothing(store: SqlStore) -> None:
@@ -90,7 +100,9 @@ def test_repeats_inside_one_batch_count_once(store: SqlStore) -> None:
     assert stored[-1].outcome.reports == 2
 
 
-def test_three_shuffled_deliveries_store_what_one_in_order_does(fresh_url: Callable[[], str]) -> None:
+def test_three_shuffled_deliveries_store_what_one_in_order_does(
+    fresh_url: Callable[[], str],
+) -> None:
     sent = traffic(messages=3000, reports=10_000)
     in_order, shuffled = fresh_url(), fresh_url()
 
@@ -112,18 +124,29 @@ def test_three_shuffled_deliveries_store_what_one_in_order_does(fresh_url: Calla
 
     run(once_in_order())
     stored = run(three_times_shuffled())
-    assert Counter(s.report_key for s in stored if not s.duplicate) == Counter(i.report_key for i in sent.reports)
+    assert Counter(s.report_key for s in stored if not s.duplicate) == Counter(
+        i.report_key for i in sent.reports
+    )
     assert snapshot(shuffled) == snapshot(in_order)
     check_destinies(shuffled, sent)
 
 
 def test_a_final_outcome_never_moves_back_to_pending(store: SqlStore) -> None:
     accepted, pending, delivered = traffic(messages=1, reports=3, seed=4).reports[:3]
-    assert [i.outcome.state for i in (accepted, pending, delivered)] == [State.ACCEPTED, State.PENDING, State.DELIVERED]
+    assert [i.outcome.state for i in (accepted, pending, delivered)] == [
+        State.ACCEPTED,
+        State.PENDING,
+        State.DELIVERED,
+    ]
     run(store.ingest([delivered]))
     late = run(store.ingest([pending]))[0].outcome
     later = run(store.ingest([accepted]))[0].outcome
-    assert (late.state, late.final, later.state, later.final) == (State.DELIVERED, True, State.DELIVERED, True)
+    assert (late.state, late.final, later.state, later.final) == (
+        State.DELIVERED,
+        True,
+        State.DELIVERED,
+        True,
+    )
     assert later.reports == 3
     assert later.received_at == accepted.outcome.received_at  # first seen: the earliest report
 
@@ -149,12 +172,16 @@ def test_concurrent_tasks_lose_and_duplicate_nothing(store: SqlStore) -> None:
     random.Random(9).shuffle(items)
     stored = run(ingest_concurrently(store, items, tasks=100, seed=10))
     assert len(stored) == 3000
-    assert Counter(s.report_key for s in stored if not s.duplicate) == Counter(i.report_key for i in sent.reports)
+    assert Counter(s.report_key for s in stored if not s.duplicate) == Counter(
+        i.report_key for i in sent.reports
+    )
     check_destinies(store.url, sent)
 
 
 @pytest.mark.parametrize("fresh_url", ["postgresql"], indirect=True)
-def test_two_postgresql_stores_at_once_lose_and_duplicate_nothing(fresh_url: Callable[[], str]) -> None:
+def test_two_postgresql_stores_at_once_lose_and_duplicate_nothing(
+    fresh_url: Callable[[], str],
+) -> None:
     url = fresh_url()
     sent = traffic(messages=500, reports=2000, seed=11)
 
@@ -173,7 +200,9 @@ def test_two_postgresql_stores_at_once_lose_and_duplicate_nothing(fresh_url: Cal
 
     stored = run(both())
     assert len(stored) == 8000
-    assert Counter(s.report_key for s in stored if not s.duplicate) == Counter(i.report_key for i in sent.reports)
+    assert Counter(s.report_key for s in stored if not s.duplicate) == Counter(
+        i.report_key for i in sent.reports
+    )
     check_destinies(url, sent)
 
 
@@ -204,12 +233,16 @@ def test_reports_survive_closing_and_reopening(url: str) -> None:
         ({"provider": "in\x00fobip"}, "batch[1].outcome.provider"),
         ({"country": "FRA"}, "batch[1].outcome.country"),
         ({"received_at": "yesterday"}, "batch[1].outcome.received_at"),
+        ({"message_id": "m\ud800"}, "batch[1].outcome.message_id"),
+        ({"raw": {"text": "\udcff"}}, "batch"),
     ],
-    ids=["long-id", "empty-id", "nul", "country", "time"],
+    ids=["long-id", "empty-id", "nul", "country", "time", "surrogate", "raw-not-unicode"],
 )
-def test_bad_reports_are_refused_before_anything_is_written(store: SqlStore, change: dict[str, str], field: str) -> None:
+def test_bad_reports_are_refused_before_anything_is_written(
+    store: SqlStore, change: dict[str, object], field: str
+) -> None:
     good, other = traffic(messages=1, reports=4, seed=17).reports[:2]
-    bad = incoming(msgspec.structs.replace(other.outcome, **change))
+    bad = Incoming(report_key="f" * 64, outcome=msgspec.structs.replace(other.outcome, **change))
     with pytest.raises(InputError) as raised:
         run(store.ingest([good, bad]))
     assert raised.value.field == field

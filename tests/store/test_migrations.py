@@ -12,8 +12,9 @@ from alembic.runtime.migration import MigrationContext
 
 from dlrkit.errors import InputError
 from dlrkit.store import default_url, migrate, open_store
+from dlrkit.store.engine import engine_for
 from dlrkit.store.schema import metadata
-from dlrkit.store.sql import SqlStore, engine_for
+from dlrkit.store.sql import SqlStore
 
 run = asyncio.run
 TABLES = {"api_keys", "dlrkit_alembic_version", "outcomes", "reports"}
@@ -27,7 +28,9 @@ def test_upgrade_brings_an_empty_database_to_head_and_is_idempotent(url: str) ->
             assert set(sa.inspect(connection).get_table_names()) == set()
         migrate.upgrade(engine)
         with engine.begin() as connection:
-            connection.execute(sa.text("INSERT INTO api_keys VALUES ('k', 'n', 'p', 'h', '2025-01-01', NULL)"))
+            connection.execute(
+                sa.text("INSERT INTO api_keys VALUES ('k', 'n', 'p', 'h', '2025-01-01', NULL)")
+            )
         migrate.upgrade(engine)
         with engine.connect() as connection:
             assert migrate.current(connection) == migrate.head() == "0001"
@@ -41,7 +44,9 @@ def test_the_migrated_schema_is_schema_py(store: SqlStore) -> None:
     engine = engine_for(store.url, pool_size=1)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True, "version_table": migrate.VERSION_TABLE})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "version_table": migrate.VERSION_TABLE}
+            )
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()

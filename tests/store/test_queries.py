@@ -42,7 +42,9 @@ def order(o: Outcome) -> tuple[dt.datetime, str, str]:
     return dt.datetime.fromisoformat(o.received_at or ""), o.provider, o.message_id
 
 
-def test_paging_visits_every_outcome_once_in_order(filled: tuple[SqlStore, Traffic, dict[tuple[str, str], Outcome]]) -> None:
+def test_paging_visits_every_outcome_once_in_order(
+    filled: tuple[SqlStore, Traffic, dict[tuple[str, str], Outcome]],
+) -> None:
     store, _, final = filled
     pages = walk(store, OutcomeFilter(), limit=7)
     assert [len(p) for p in pages] == [7] * 42 + [6]
@@ -71,14 +73,20 @@ def test_each_filter_selects_exactly_its_outcomes(
     for value in values[:6]:
         flt = OutcomeFilter(**{field: value})
         got = [o for p in walk(store, flt, limit=50) for o in p]
-        assert got == sorted((o for o in final.values() if str(getattr(o, field)) == value), key=order)
+        assert got == sorted(
+            (o for o in final.values() if str(getattr(o, field)) == value), key=order
+        )
         assert got
 
 
-def test_time_range_and_filters_combine(filled: tuple[SqlStore, Traffic, dict[tuple[str, str], Outcome]]) -> None:
+def test_time_range_and_filters_combine(
+    filled: tuple[SqlStore, Traffic, dict[tuple[str, str], Outcome]],
+) -> None:
     store, _, final = filled
     since, until = START + dt.timedelta(minutes=10), START + dt.timedelta(minutes=40)
-    flt = OutcomeFilter(since=iso(since), until=until.isoformat(), state="delivered", provider="plivo")
+    flt = OutcomeFilter(
+        since=iso(since), until=until.isoformat(), state="delivered", provider="plivo"
+    )
     got = [o for p in walk(store, flt, limit=10) for o in p]
     expected = [
         o
@@ -96,20 +104,37 @@ def test_time_range_and_filters_combine(filled: tuple[SqlStore, Traffic, dict[tu
         (OutcomeFilter(reason="bad luck"), 10, None, "reason"),
         (OutcomeFilter(channel="fax"), 10, None, "channel"),
         (OutcomeFilter(since="last week"), 10, None, "since"),
+        (OutcomeFilter(recipient="+33\x00"), 10, None, "recipient"),
+        (OutcomeFilter(provider="p" * 300), 10, None, "provider"),
         (OutcomeFilter(), 0, None, "limit"),
         (OutcomeFilter(), 1001, None, "limit"),
         (OutcomeFilter(), 10, "not-a-cursor", "cursor"),
         (OutcomeFilter(), 10, "WyJ4Il0", "cursor"),  # valid base64 JSON, wrong shape
     ],
-    ids=["state", "reason", "channel", "since", "limit-0", "limit-big", "cursor", "cursor-shape"],
+    ids=[
+        "state",
+        "reason",
+        "channel",
+        "since",
+        "nul",
+        "long",
+        "limit-0",
+        "limit-big",
+        "cursor",
+        "cursor-shape",
+    ],
 )
-def test_bad_query_names_the_field(store: SqlStore, flt: OutcomeFilter, limit: int, cursor: str | None, field: str) -> None:
+def test_bad_query_names_the_field(
+    store: SqlStore, flt: OutcomeFilter, limit: int, cursor: str | None, field: str
+) -> None:
     with pytest.raises(InputError) as raised:
         run(store.outcomes(flt, limit=limit, cursor=cursor))
     assert raised.value.field == field
 
 
-def test_message_returns_outcome_and_history(filled: tuple[SqlStore, Traffic, dict[tuple[str, str], Outcome]]) -> None:
+def test_message_returns_outcome_and_history(
+    filled: tuple[SqlStore, Traffic, dict[tuple[str, str], Outcome]],
+) -> None:
     store, sent, final = filled
     key = next(iter(sent.destiny))
     message = run(store.message(key[1]))
@@ -118,6 +143,9 @@ def test_message_returns_outcome_and_history(filled: tuple[SqlStore, Traffic, di
     assert len(message.history) == sent.count[key]
     assert run(store.message("no-such-message")) is None
     assert run(store.message(key[1], provider="someone-else")) is None
+    for impossible in ("m\x00", "m" * 300, "\ud800"):  # no database error: simply not there
+        assert run(store.message(impossible)) is None
+        assert run(store.message(key[1], provider=impossible)) is None
 
 
 def test_a_message_id_known_at_two_providers_needs_the_provider(store: SqlStore) -> None:

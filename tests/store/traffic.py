@@ -23,7 +23,12 @@ MessageKey = tuple[str, str]
 START = dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.UTC)
 PROVIDERS = ("infobip", "plivo", "smspartner")
 CHANNELS = (Channel.SMS, Channel.SMS, Channel.SMS, Channel.VOICE, Channel.CHAT)
-RECIPIENTS = (("FR", "Orange", "+3361"), ("DE", "Telekom", "+49151"), ("GB", "EE", "+447700"), ("HR", "A1", "+38598"))
+RECIPIENTS = (
+    ("FR", "Orange", "+3361"),
+    ("DE", "Telekom", "+49151"),
+    ("GB", "EE", "+447700"),
+    ("HR", "A1", "+38598"),
+)
 DESTINIES = (
     (State.DELIVERED, Reason.NONE, Retry.NEVER, Party.UNKNOWN, 50),
     (State.UNDELIVERED, Reason.RECIPIENT_UNREACHABLE, Retry.LATER, Party.RECIPIENT, 15),
@@ -70,7 +75,9 @@ def traffic(messages: int = 3000, reports: int = 10_000, seed: int = 5) -> Traff
             "country": country,
             "operator": operator,
         }
-        steps: list[tuple[State, Reason, Retry, Party]] = [(State.ACCEPTED, Reason.NONE, Retry.NEVER, Party.UNKNOWN)]
+        steps: list[tuple[State, Reason, Retry, Party]] = [
+            (State.ACCEPTED, Reason.NONE, Retry.NEVER, Party.UNKNOWN)
+        ]
         steps.append((State.PENDING, Reason.NONE, Retry.NEVER, Party.UNKNOWN))
         if state != State.PENDING:
             steps.append((state, reason, retry, party))

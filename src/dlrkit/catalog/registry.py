@@ -43,7 +43,7 @@ NAMESPACES: dict[str, Namespace] = {
                 "hlr",
             ),
         ),
-        Namespace("plivo", "Plivo", False, ("voice",)),
+        Namespace("plivo", "Plivo", False, ("voice", "sms")),
         Namespace("smpp", "SMPP 3.4", True, ("message_state", "receipt", "command_status")),
         Namespace("sip", "SIP (RFC 3261 and successors)", True, ("response",)),
         Namespace("q850", "ITU-T Q.850 cause values", True, ("cause",)),

@@ -55,7 +55,9 @@ def _open_store(settings: Settings) -> Store:
     return store
 
 
-def create_app(settings: Settings, *, store: Store | None = None, sink: Sink | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, store: Store | None = None, sink: Sink | None = None
+) -> FastAPI:
     """The service. `store` and `sink` default to those `settings` name; the app opens the store
     when it starts and closes it when it stops."""
     own_store = store if store is not None else _open_store(settings)
@@ -88,8 +90,18 @@ def create_app(settings: Settings, *, store: Store | None = None, sink: Sink | N
     webhooks.add_routes(app)
     app.include_router(queries.router)
 
-    @app.get("/metrics", include_in_schema=True, tags=["operations"], response_class=Response,
-             responses={"200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}}})
+    @app.get(
+        "/metrics",
+        include_in_schema=True,
+        tags=["operations"],
+        response_class=Response,
+        responses={
+            "200": {
+                "description": "Prometheus text format.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
+    )
     async def get_metrics() -> Response:
         """Prometheus metrics of this process."""
         return Response(metrics.render(), media_type=CONTENT_TYPE)
@@ -108,8 +120,12 @@ def create_app(settings: Settings, *, store: Store | None = None, sink: Sink | N
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(openapi.components())
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                openapi.components()
+            )
             app.openapi_schema = schema
         return app.openapi_schema
 

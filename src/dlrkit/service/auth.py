@@ -88,7 +88,9 @@ def plivo_v3_signature(auth_token: str, url: str, nonce: str, params: Mapping[st
     if query_string and params:
         base += "."
     base += _params_string(params)
-    digest = hmac.new(auth_token.encode("utf-8"), f"{base}.{nonce}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        auth_token.encode("utf-8"), f"{base}.{nonce}".encode(), hashlib.sha256
+    ).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -138,10 +140,13 @@ def _basic(account: Account, req: Presented) -> Verdict:
     if credentials is None:
         return Verdict(401, "missing Authorization: Basic header")
     try:
-        user, sep, password = base64.b64decode(credentials, validate=True).decode("utf-8").partition(":")
+        user, sep, password = (
+            base64.b64decode(credentials, validate=True).decode("utf-8").partition(":")
+        )
     except (binascii.Error, UnicodeDecodeError):
         return Verdict(403, "malformed Basic credentials")
-    assert account.username is not None and account.password is not None
+    assert account.username is not None
+    assert account.password is not None
     ok_user = _same(user, account.username)
     ok_password = _same(password, account.password)
     if sep and ok_user and ok_password:
@@ -159,7 +164,8 @@ def _bearer(account: Account, req: Presented) -> Verdict:
 
 
 def _hmac(account: Account, req: Presented) -> Verdict:
-    assert account.header is not None and account.secret is not None
+    assert account.header is not None
+    assert account.secret is not None
     given = req.headers.get(account.header.lower(), "").strip()
     if not given:
         return Verdict(401, f"missing {account.header} header")
@@ -213,12 +219,16 @@ def _check(account: Account, req: Presented) -> Verdict:
     return _header_token(account, req) if account.header else _url_token(account, req)
 
 
-def verify(provider: str, accounts: tuple[Account, ...], req: Presented, *, insecure: bool = False) -> Verdict:
+def verify(
+    provider: str, accounts: tuple[Account, ...], req: Presented, *, insecure: bool = False
+) -> Verdict:
     """Whether any of the provider's accounts vouches for this request."""
     if not accounts:
         if insecure:
             return Verdict(200, account=None)
-        return Verdict(403, f"no {provider} account is configured: webhooks from {provider} are refused")
+        return Verdict(
+            403, f"no {provider} account is configured: webhooks from {provider} are refused"
+        )
     verdicts = [_check(a, req) for a in accounts]
     for v in verdicts:
         if v.status == 200:

@@ -62,7 +62,10 @@ def now_iso() -> str:
 
 
 def to_incoming(
-    reports: Sequence[Report], catalog: Catalog, rules: Rules | None = None, received_at: str | None = None
+    reports: Sequence[Report],
+    catalog: Catalog,
+    rules: Rules | None = None,
+    received_at: str | None = None,
 ) -> list[Incoming]:
     """Classify each report and key it for the store."""
     when = received_at or now_iso()
@@ -76,7 +79,11 @@ def to_incoming(
 
 
 def incoming_from_payload(
-    body: bytes, provider: str, content_type: str | None, catalog: Catalog, rules: Rules | None = None
+    body: bytes,
+    provider: str,
+    content_type: str | None,
+    catalog: Catalog,
+    rules: Rules | None = None,
 ) -> list[Incoming]:
     """A provider's native payload as store-ready items. Raises InputError when malformed."""
     return to_incoming(parse_reports(body, provider, content_type), catalog, rules)

@@ -29,13 +29,22 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
-            "dlrkit_http_requests", "HTTP requests by route and status", ("method", "route", "status"), registry=r
+            "dlrkit_http_requests",
+            "HTTP requests by route and status",
+            ("method", "route", "status"),
+            registry=r,
         )
         self.reports = Counter(
-            "dlrkit_webhook_reports", "Webhook reports accepted or repeated", ("provider", "result"), registry=r
+            "dlrkit_webhook_reports",
+            "Webhook reports accepted or repeated",
+            ("provider", "result"),
+            registry=r,
         )
         self.rejections = Counter(
-            "dlrkit_webhook_rejections", "Webhook requests refused, by reason", ("provider", "reason"), registry=r
+            "dlrkit_webhook_rejections",
+            "Webhook requests refused, by reason",
+            ("provider", "reason"),
+            registry=r,
         )
         self.ingest_seconds = Histogram(
             "dlrkit_ingest_seconds",
@@ -45,7 +54,10 @@ class Metrics:
             registry=r,
         )
         self.outcomes = Counter(
-            "dlrkit_outcomes", "Newly stored reports by outcome state", ("provider", "state"), registry=r
+            "dlrkit_outcomes",
+            "Newly stored reports by outcome state",
+            ("provider", "state"),
+            registry=r,
         )
         for provider in ADAPTERS:  # every series exists from the start, at zero
             for result in ("accepted", "duplicate"):

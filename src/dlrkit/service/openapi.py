@@ -25,35 +25,83 @@ ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 _STR = {"type": "string"}
+_NONEMPTY = {"type": "string", "minLength": 1}
 _INFOBIP_REPORT = {
     "type": "object",
+    "required": ["messageId", "status"],
     "properties": {
-        "messageId": _STR,
+        "messageId": _NONEMPTY,
         "to": _STR,
         "sentAt": _STR,
         "doneAt": _STR,
-        "status": {"type": "object", "properties": {"id": {"type": "integer"}, "groupId": {"type": "integer"}, "name": _STR}},
-        "error": {"type": "object", "properties": {"id": {"type": "integer"}, "name": _STR, "permanent": {"type": "boolean"}}},
+        "status": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "integer"}, "groupId": {"type": "integer"}, "name": _STR},
+        },
+        "error": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "name": _STR,
+                "permanent": {"type": "boolean"},
+            },
+        },
     },
 }
 _PLIVO = {
-    "type": "object",
-    "properties": {k: _STR for k in ("MessageUUID", "Status", "ErrorCode", "To", "From", "Type", "CallUUID", "HangupCauseCode")},
+    "description": "A message status callback (MessageUUID, Status) or a call hangup callback "
+    "(CallUUID with HangupCause or HangupCauseCode), as Plivo posts them; more fields are kept.",
+    "anyOf": [
+        {
+            "type": "object",
+            "required": ["MessageUUID", "Status"],
+            "properties": dict.fromkeys(
+                ("MessageUUID", "Status", "ErrorCode", "To", "From", "Type"), _STR
+            ),
+        },
+        {
+            "type": "object",
+            "required": ["CallUUID", "HangupCauseCode"],
+            "properties": dict.fromkeys(
+                ("CallUUID", "CallStatus", "HangupCause", "HangupCauseCode", "To", "From"), _STR
+            ),
+        },
+    ],
 }
-_SMSPARTNER = {"type": "object", "properties": {k: _STR for k in ("msgId", "phoneNumber", "status", "date")}}
+_SMSPARTNER = {
+    "type": "object",
+    "required": ["msgId", "status"],
+    "properties": dict.fromkeys(("msgId", "phoneNumber", "status", "date", "customID"), _STR),
+}
 
 BODIES: dict[str, dict[str, Any]] = {
     "infobip": {
         "application/json": {
-            "schema": {"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": _INFOBIP_REPORT}}},
+            "schema": {
+                "type": "object",
+                "required": ["results"],
+                "properties": {"results": {"type": "array", "items": _INFOBIP_REPORT}},
+            },
             "example": {
                 "results": [
                     {
                         "messageId": "ib-0001",
                         "to": "33612345678",
                         "doneAt": "2024-06-01T09:15:07.981+0000",
-                        "status": {"groupId": 3, "groupName": "DELIVERED", "id": 5, "name": "DELIVERED_TO_HANDSET"},
-                        "error": {"groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "permanent": False},
+                        "status": {
+                            "groupId": 3,
+                            "groupName": "DELIVERED",
+                            "id": 5,
+                            "name": "DELIVERED_TO_HANDSET",
+                        },
+                        "error": {
+                            "groupId": 0,
+                            "groupName": "OK",
+                            "id": 0,
+                            "name": "NO_ERROR",
+                            "permanent": False,
+                        },
                     }
                 ]
             },
@@ -62,31 +110,60 @@ BODIES: dict[str, dict[str, Any]] = {
     "plivo": {
         "application/x-www-form-urlencoded": {
             "schema": _PLIVO,
-            "example": {"MessageUUID": "9b1c0d2e-3f4a-11f0-8a5b-0242ac110002", "Status": "delivered", "ErrorCode": "", "To": "14155550123", "From": "14155550100", "Type": "sms"},
+            "example": {
+                "MessageUUID": "9b1c0d2e-3f4a-11f0-8a5b-0242ac110002",
+                "Status": "delivered",
+                "ErrorCode": "",
+                "To": "14155550123",
+                "From": "14155550100",
+                "Type": "sms",
+            },
         },
         "application/json": {
             "schema": _PLIVO,
-            "example": {"MessageUUID": "e5f6a7b8-4200-11f0-8c3d-0242ac110005", "Status": "failed", "ErrorCode": "30", "To": "14155550123", "From": "14155550100", "Type": "sms"},
+            "example": {
+                "MessageUUID": "e5f6a7b8-4200-11f0-8c3d-0242ac110005",
+                "Status": "failed",
+                "ErrorCode": "30",
+                "To": "14155550123",
+                "From": "14155550100",
+                "Type": "sms",
+            },
         },
     },
     "smspartner": {
         "application/x-www-form-urlencoded": {
             "schema": _SMSPARTNER,
-            "example": {"msgId": "48216", "phoneNumber": "+33677777777", "status": "delivered", "date": "2025-03-29 14:30:15"},
+            "example": {
+                "msgId": "48216",
+                "phoneNumber": "+33677777777",
+                "status": "delivered",
+                "date": "2025-03-29 14:30:15",
+            },
         },
         "application/json": {
             "schema": _SMSPARTNER,
-            "example": {"msgId": "48217", "phoneNumber": "+33677777778", "status": "not delivered", "date": "2025-03-29 14:31:00"},
+            "example": {
+                "msgId": "48217",
+                "phoneNumber": "+33677777778",
+                "status": "not delivered",
+                "date": "2025-03-29 14:31:00",
+            },
         },
     },
     "smpp": {
         "text/plain": {
-            "schema": {"type": "string", "description": "One delivery receipt per line (SMPP 3.4 Appendix B text)."},
+            "schema": {
+                "type": "string",
+                "description": "One delivery receipt per line (SMPP 3.4 Appendix B text).",
+            },
             "example": "id:0123456789 sub:001 dlvrd:001 submit date:2403151022 done date:2403151023 stat:DELIVRD err:000 text:Hello",
         },
         "application/json": {
             "schema": {"type": "object", "properties": {"short_message": _STR}},
-            "example": {"short_message": "id:2233445566 sub:001 dlvrd:001 submit date:2403151022 done date:2403151023 stat:DELIVRD err:000 text:Bonjour"},
+            "example": {
+                "short_message": "id:2233445566 sub:001 dlvrd:001 submit date:2403151022 done date:2403151023 stat:DELIVRD err:000 text:Bonjour"
+            },
         },
     },
 }
@@ -99,29 +176,53 @@ HEADERS: dict[str, list[str]] = {
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def webhook_operation(provider: str) -> dict[str, Any]:
     """`openapi_extra` of POST /webhooks/{provider}: request body, headers, every answer."""
     params = [
-        {"name": h, "in": "header", "required": False, "schema": _STR, "description": "see docs/service.md"}
+        {
+            "name": h,
+            "in": "header",
+            "required": False,
+            "schema": _STR,
+            "description": "see docs/service.md",
+        }
         for h in HEADERS.get(provider, [])
     ]
     if provider == "smspartner":
-        params.append({"name": "token", "in": "query", "required": False, "schema": _STR, "description": "the secret token of the callback URL"})
+        params.append(
+            {
+                "name": "token",
+                "in": "query",
+                "required": False,
+                "schema": _STR,
+                "description": "the secret token of the callback URL",
+            }
+        )
     return {
         "parameters": params,
         "requestBody": {"required": True, "content": BODIES[provider]},
         "responses": {
             "200": {
                 "description": "Durably stored (or already stored: duplicates change nothing).",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookAck"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/WebhookAck"}}
+                },
             },
             "401": _error("No credentials presented."),
-            "403": _error("Credentials do not verify, or no account is configured for this provider."),
+            "403": _error(
+                "Credentials do not verify, or no account is configured for this provider."
+            ),
             "413": _error("Body larger than the configured limit."),
-            "415": _error("Content type not accepted; the error names the accepted ones: " + ", ".join(ACCEPTED_TYPES[provider])),
+            "415": _error(
+                "Content type not accepted; the error names the accepted ones: "
+                + ", ".join(ACCEPTED_TYPES[provider])
+            ),
             "422": _error("Malformed payload; `field` names the offending field."),
             "503": _error("Storage unavailable: not stored, retry later."),
         },
@@ -140,7 +241,10 @@ ERROR_SCHEMA = {
 ACK_SCHEMA = {
     "type": "object",
     "required": ["accepted", "duplicates"],
-    "properties": {"accepted": {"type": "integer", "minimum": 0}, "duplicates": {"type": "integer", "minimum": 0}},
+    "properties": {
+        "accepted": {"type": "integer", "minimum": 0},
+        "duplicates": {"type": "integer", "minimum": 0},
+    },
 }
 
 
@@ -159,10 +263,14 @@ def components() -> dict[str, Any]:
 
 
 def json_response(ref: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
 
 
 def swagger_dir() -> str:
-    import swagger_ui_bundle
+    """Where the swagger-ui-bundle package keeps Swagger UI's files."""
+    import importlib
 
-    return str(swagger_ui_bundle.swagger_ui_path)
+    return str(importlib.import_module("swagger_ui_bundle").swagger_ui_path)

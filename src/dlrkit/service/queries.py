@@ -7,7 +7,8 @@ API keys come from the store (`dlrkit keys create`), sent as `Authorization: Bea
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from collections.abc import Awaitable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -18,23 +19,41 @@ from dlrkit.errors import InputError, UnknownCodeError
 from dlrkit.explain import explain, record
 from dlrkit.outcome import Channel
 from dlrkit.recipients import parse_recipient
+from dlrkit.service.ingest import StoreSink
 from dlrkit.service.openapi import json_response as doc_json
 from dlrkit.service.responses import ApiError, StorageUnavailable, json_response
 from dlrkit.store.base import ApiKey, OutcomeFilter, Store
 from dlrkit.vocab import Reason, State
 
+T = TypeVar("T")
 Provider = Literal["infobip", "smspartner", "plivo", "smpp"]
 Namespace = Literal["infobip", "smspartner", "plivo", "smpp", "sip", "q850", "map", "sccp"]
 Kind = Literal["status", "error", "hangup_cause", "api_error", "dlr_status"]
 assert set(Namespace.__args__) == set(NAMESPACES)  # type: ignore[attr-defined]
 
-_bearer = HTTPBearer(auto_error=False, scheme_name="bearerKey", description="an API key from `dlrkit keys create`")
-_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKey", description="an API key")
-_ERRORS = {
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="bearerKey", description="an API key from `dlrkit keys create`"
+)
+_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="apiKey", description="an API key"
+)
+_ERRORS: dict[int | str, dict[str, Any]] = {
     "401": doc_json("Error", "API key missing, unknown or revoked."),
     "422": doc_json("Error", "A parameter is invalid; `field` names it."),
     "503": doc_json("Error", "Storage unavailable."),
 }
+
+
+async def _ask(answer: Awaitable[T], field: str, *, conflict: str | None = None) -> T:
+    """A store call's answer. What the store refuses is a 422, or a 409 when it names the
+    `conflict` field (a message id known at two providers: say which); a failure is a 503."""
+    try:
+        return await answer
+    except InputError as exc:
+        status = 409 if conflict is not None and exc.field == conflict else 422
+        raise ApiError(status, exc.problem, exc.field or field) from None
+    except Exception as exc:
+        raise StorageUnavailable from exc
 
 
 def store_of(request: Request) -> Store:
@@ -47,10 +66,18 @@ async def require_key(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header: Annotated[str | None, Security(_header)],
 ) -> ApiKey:
-    secrets = {s for s in (header, bearer.credentials if bearer else None) if s}
+    secrets = {header} if header else set()
+    if bearer is not None:
+        secrets.add(bearer.credentials)
+    elif "authorization" in request.headers:  # present but not "Bearer <key>": refuse, don't ignore
+        raise ApiError(
+            401, "Authorization must be 'Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
+        )
     if not secrets:
         raise ApiError(
-            401, "API key required: send Authorization: Bearer <key> or X-API-Key: <key>", headers={"WWW-Authenticate": "Bearer"}
+            401,
+            "API key required: send Authorization: Bearer <key> or X-API-Key: <key>",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     found: list[ApiKey | None] = []
     try:
@@ -73,20 +100,24 @@ keyed = APIRouter(dependencies=[Depends(require_key)], responses=_ERRORS)
     response_class=Response,
     tags=["queries"],
     responses={
-        "200": doc_json("Message", "The message's current outcome and every report received about it."),
+        "200": doc_json(
+            "Message", "The message's current outcome and every report received about it."
+        ),
         "404": doc_json("Error", "No report about this message."),
+        "409": doc_json("Error", "The id is known at several providers: pass ?provider=."),
     },
 )
 async def get_message(
     request: Request,
     message_id: Annotated[str, Path(min_length=1, max_length=256)],
-    provider: Annotated[Provider | None, Query(description="whose message id this is, if ids collide")] = None,
+    provider: Annotated[
+        Provider | None, Query(description="whose message id this is, if ids collide")
+    ] = None,
 ) -> Response:
     """The outcome of one message and its history of reports."""
-    try:
-        found = await store_of(request).message(message_id, provider)
-    except Exception as exc:
-        raise StorageUnavailable from exc
+    found = await _ask(
+        store_of(request).message(message_id, provider), "message_id", conflict="provider"
+    )
     if found is None:
         raise ApiError(404, f"no report about message {message_id!r}", "message_id")
     return json_response(found)
@@ -104,18 +135,26 @@ def _iso(value: dt.datetime | None) -> str | None:
     "/outcomes",
     response_class=Response,
     tags=["queries"],
-    responses={"200": doc_json("Page", "Outcomes, newest first; pass next_cursor back as cursor for more.")},
+    responses={
+        "200": doc_json("Page", "Outcomes, newest first; pass next_cursor back as cursor for more.")
+    },
 )
 async def list_outcomes(
     request: Request,
-    since: Annotated[dt.datetime | None, Query(description="received at or after (ISO 8601)")] = None,
+    since: Annotated[
+        dt.datetime | None, Query(description="received at or after (ISO 8601)")
+    ] = None,
     until: Annotated[dt.datetime | None, Query(description="received before (ISO 8601)")] = None,
     provider: Provider | None = None,
     channel: Channel | None = None,
     state: State | None = None,
     reason: Reason | None = None,
-    country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")] = None,
-    recipient: Annotated[str | None, Query(min_length=1, max_length=64, description="E.164 or as reported")] = None,
+    country: Annotated[
+        str | None, Query(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
+    ] = None,
+    recipient: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="E.164 or as reported")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
 ) -> Response:
@@ -135,23 +174,26 @@ async def list_outcomes(
         country=country.upper() if country else None,
         recipient=recipient,
     )
-    try:
-        page = await store_of(request).outcomes(flt, limit=limit, cursor=cursor)
-    except InputError as exc:
-        raise ApiError(422, exc.problem, exc.field or "cursor") from None
-    except Exception as exc:
-        raise StorageUnavailable from exc
+    page = await _ask(store_of(request).outcomes(flt, limit=limit, cursor=cursor), "cursor")
     return json_response(page)
 
 
-_CODE_LIST = {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}}
+_CODE_LIST = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": {"type": "object"}}},
+}
 
 
 @router.get(
     "/codes/search",
     response_class=Response,
     tags=["codes"],
-    responses={"200": {"description": "Matching catalog records.", "content": {"application/json": {"schema": _CODE_LIST}}}},
+    responses={
+        "200": {
+            "description": "Matching catalog records.",
+            "content": {"application/json": {"schema": _CODE_LIST}},
+        }
+    },
 )
 async def search_codes(
     request: Request,
@@ -172,14 +214,19 @@ async def search_codes(
     response_class=Response,
     tags=["codes"],
     responses={
-        "200": {"description": "Every entry for the code, with relations.", "content": {"application/json": {"schema": _CODE_LIST}}},
+        "200": {
+            "description": "Every entry for the code, with relations.",
+            "content": {"application/json": {"schema": _CODE_LIST}},
+        },
         "404": doc_json("Error", "Unknown code; `suggestions` lists the closest known ones."),
     },
 )
 async def explain_code(
     request: Request,
     provider: Namespace,
-    code: Annotated[str, Path(min_length=1, max_length=100, description="a code (27, 0x0B, DELIVRD) or a name")],
+    code: Annotated[
+        str, Path(min_length=1, max_length=100, description="a code (27, 0x0B, DELIVRD) or a name")
+    ],
     kind: Kind | None = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
@@ -198,14 +245,20 @@ async def explain_code(
     response_class=Response,
     tags=["operations"],
     responses={
-        "200": {"description": "Storage answers.", "content": {"application/json": {"schema": {"type": "object"}}}},
+        "200": {
+            "description": "Storage answers.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
         "503": doc_json("Error", "Storage unavailable."),
     },
 )
 async def healthz(request: Request) -> Response:
-    """Whether the service can store reports now."""
+    """Whether the service can store reports (and answer queries) now."""
+    sink = request.app.state.ingest.sink
     try:
-        await request.app.state.ingest.sink.check()
+        await sink.check()
+        if not isinstance(sink, StoreSink):  # reports go to a broker; queries still need the store
+            await store_of(request).outcomes(OutcomeFilter(), limit=1)
     except Exception as exc:
         raise StorageUnavailable from exc
     return json_response({"status": "ok"})

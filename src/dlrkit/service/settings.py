@@ -49,13 +49,17 @@ class Account(BaseModel):
     provider: ProviderName
     name: str = "default"
     auth: AuthKind  # defaults per provider (AUTH_KINDS)
-    auth_token: str | None = Field(None, repr=False)  # plivo_v3: the (sub)account auth token
+    auth_token: str | None = Field(
+        default=None, repr=False
+    )  # plivo_v3: the (sub)account auth token
     username: str | None = None  # basic
-    password: str | None = Field(None, repr=False)  # basic
-    secret: str | None = Field(None, repr=False)  # hmac
+    password: str | None = Field(default=None, repr=False)  # basic
+    secret: str | None = Field(default=None, repr=False)  # hmac
     algorithm: Literal["sha1", "sha256", "sha512"] = "sha256"  # hmac
     header: str | None = None  # hmac: signature header; token (smpp): token header
-    tokens: tuple[str, ...] = Field((), repr=False)  # bearer and token: any of these is accepted
+    tokens: tuple[str, ...] = Field(
+        default=(), repr=False
+    )  # bearer and token: any of these is accepted
 
     @model_validator(mode="before")
     @classmethod
@@ -74,7 +78,9 @@ class Account(BaseModel):
     def _complete(self) -> Account:
         allowed = AUTH_KINDS[self.provider]
         if self.auth not in allowed:
-            raise ValueError(f"auth {self.auth!r} is not offered by {self.provider}; use one of {', '.join(allowed)}")
+            raise ValueError(
+                f"auth {self.auth!r} is not offered by {self.provider}; use one of {', '.join(allowed)}"
+            )
         need = {
             "plivo_v3": ("auth_token",),
             "basic": ("username", "password"),
@@ -128,7 +134,9 @@ class Settings(BaseModel):
         if env.get("DLRKIT_MAX_BODY"):
             values["max_body"] = _int(env, "DLRKIT_MAX_BODY")
         values["insecure_webhooks"] = _bool(env, "DLRKIT_INSECURE_WEBHOOKS")
-        accounts = _accounts_file(env["DLRKIT_ACCOUNTS_FILE"]) if env.get("DLRKIT_ACCOUNTS_FILE") else []
+        accounts = (
+            _accounts_file(env["DLRKIT_ACCOUNTS_FILE"]) if env.get("DLRKIT_ACCOUNTS_FILE") else []
+        )
         accounts += _env_accounts(env)
         values["accounts"] = tuple(accounts)
         try:
@@ -141,7 +149,9 @@ def _int(env: Mapping[str, str], var: str) -> int:
     try:
         return int(env[var].strip())
     except ValueError:
-        raise InputError(f"expected an integer number of bytes, got {env[var]!r}", field=var) from None
+        raise InputError(
+            f"expected an integer number of bytes, got {env[var]!r}", field=var
+        ) from None
 
 
 def _bool(env: Mapping[str, str], var: str) -> bool:
@@ -161,7 +171,12 @@ def _env_accounts(env: Mapping[str, str]) -> list[Account]:
     """The shortcut variables: at most one account per provider and proof."""
     raw: list[tuple[str, dict[str, object]]] = []
     if env.get("DLRKIT_PLIVO_AUTH_TOKEN"):
-        raw.append(("DLRKIT_PLIVO_AUTH_TOKEN", {"provider": "plivo", "auth_token": env["DLRKIT_PLIVO_AUTH_TOKEN"]}))
+        raw.append(
+            (
+                "DLRKIT_PLIVO_AUTH_TOKEN",
+                {"provider": "plivo", "auth_token": env["DLRKIT_PLIVO_AUTH_TOKEN"]},
+            )
+        )
     if env.get("DLRKIT_INFOBIP_USERNAME") or env.get("DLRKIT_INFOBIP_PASSWORD"):
         raw.append(
             (
@@ -176,7 +191,12 @@ def _env_accounts(env: Mapping[str, str]) -> list[Account]:
             )
         )
     if env.get("DLRKIT_INFOBIP_HMAC_SECRET"):
-        hmac: dict[str, object] = {"provider": "infobip", "name": "hmac", "auth": "hmac", "secret": env["DLRKIT_INFOBIP_HMAC_SECRET"]}
+        hmac: dict[str, object] = {
+            "provider": "infobip",
+            "name": "hmac",
+            "auth": "hmac",
+            "secret": env["DLRKIT_INFOBIP_HMAC_SECRET"],
+        }
         if env.get("DLRKIT_INFOBIP_HMAC_HEADER"):
             hmac["header"] = env["DLRKIT_INFOBIP_HMAC_HEADER"]
         if env.get("DLRKIT_INFOBIP_HMAC_ALGORITHM"):
@@ -186,11 +206,21 @@ def _env_accounts(env: Mapping[str, str]) -> list[Account]:
         raw.append(
             (
                 "DLRKIT_INFOBIP_BEARER_TOKENS",
-                {"provider": "infobip", "name": "bearer", "auth": "bearer", "tokens": _tokens(env["DLRKIT_INFOBIP_BEARER_TOKENS"])},
+                {
+                    "provider": "infobip",
+                    "name": "bearer",
+                    "auth": "bearer",
+                    "tokens": _tokens(env["DLRKIT_INFOBIP_BEARER_TOKENS"]),
+                },
             )
         )
     if env.get("DLRKIT_SMSPARTNER_TOKEN"):
-        raw.append(("DLRKIT_SMSPARTNER_TOKEN", {"provider": "smspartner", "tokens": _tokens(env["DLRKIT_SMSPARTNER_TOKEN"])}))
+        raw.append(
+            (
+                "DLRKIT_SMSPARTNER_TOKEN",
+                {"provider": "smspartner", "tokens": _tokens(env["DLRKIT_SMSPARTNER_TOKEN"])},
+            )
+        )
     if env.get("DLRKIT_SMPP_TOKEN"):
         smpp: dict[str, object] = {"provider": "smpp", "tokens": _tokens(env["DLRKIT_SMPP_TOKEN"])}
         if env.get("DLRKIT_SMPP_TOKEN_HEADER"):
@@ -210,7 +240,9 @@ def _accounts_file(path: str) -> list[Account]:
         with open(os.path.expanduser(path), "rb") as f:
             data = tomllib.load(f)
     except OSError as exc:
-        raise InputError(f"cannot read accounts file {path!r}: {exc.strerror}", field="DLRKIT_ACCOUNTS_FILE") from None
+        raise InputError(
+            f"cannot read accounts file {path!r}: {exc.strerror}", field="DLRKIT_ACCOUNTS_FILE"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})", field="DLRKIT_ACCOUNTS_FILE") from None
     rows = data.get("accounts", [])

@@ -1,7 +1,9 @@
 """POST /webhooks/{provider}: the hot route. Raw request in, durable reports, a small answer out.
 
 In order: content type (415), size (413, without reading past the limit), authenticity
-(401/403, nothing stored), parsing (422 naming the field), classification, then the sink; the
+(401/403, nothing stored), parsing (422 naming the field), classification, the store's checks
+of what it can hold (422 too, so that a broker never carries a report no store accepts), then
+the sink; the
 answer is 200 `{"accepted": n, "duplicates": m}` only once the sink says the reports are durable,
 503 if it cannot (the provider retries). Every refusal is counted in metrics by reason.
 """
@@ -9,7 +11,9 @@ answer is 200 `{"accepted": n, "duplicates": m}` only once the sink says the rep
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
@@ -24,6 +28,7 @@ from dlrkit.service.ingest import Sink, incoming_from_payload
 from dlrkit.service.metrics import Metrics
 from dlrkit.service.responses import error_response, json_response
 from dlrkit.service.settings import Settings
+from dlrkit.store.validate import check_batch
 
 log = logging.getLogger("dlrkit.service")
 
@@ -58,6 +63,20 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+_BATCH_FIELD = re.compile(r"^batch\[(\d+)\](?:\.outcome)?\.?(.*)$")
+
+
+def _report_field(field: str | None) -> str:
+    """The store's name of a bad field (batch[2].outcome.message_id) in the webhook's terms
+    (reports[2].message_id), or the adapter's own name."""
+    if not field:
+        return "payload"
+    m = _BATCH_FIELD.match(field)
+    if m is None:
+        return field
+    return f"reports[{m[1]}]" + (f".{m[2]}" if m[2] else "")
+
+
 def _signed_url(request: Request, public_url: str | None) -> str:
     if not public_url:
         return str(request.url)
@@ -76,7 +95,9 @@ async def receive(request: Request, provider: str, path_token: str | None = None
         metrics.reject(provider, "type")
         shown = media_type or "none"
         return error_response(
-            415, f"content type {shown!r} not accepted; {provider} webhooks accept {', '.join(accepted)}", "content-type"
+            415,
+            f"content type {shown!r} not accepted; {provider} webhooks accept {', '.join(accepted)}",
+            "content-type",
         )
     try:
         body = await read_body(request, ctx.settings.max_body)
@@ -93,17 +114,22 @@ async def receive(request: Request, provider: str, path_token: str | None = None
         media_type=media_type,
     )
     verdict = auth.verify(
-        provider, ctx.settings.accounts_for(provider), presented, insecure=ctx.settings.insecure_webhooks
+        provider,
+        ctx.settings.accounts_for(provider),
+        presented,
+        insecure=ctx.settings.insecure_webhooks,
     )
     if verdict.status != 200:
         metrics.reject(provider, "auth")
         return error_response(verdict.status, verdict.problem)
 
     try:
-        items = incoming_from_payload(body, provider, content_type, ctx.catalog, ctx.rules)
-    except InputError as exc:
+        items = check_batch(
+            incoming_from_payload(body, provider, content_type, ctx.catalog, ctx.rules)
+        )
+    except InputError as exc:  # from the adapter, or a value no store can hold (NUL, too long)
         metrics.reject(provider, "malformed")
-        return error_response(422, exc.problem, exc.field or "payload")
+        return error_response(422, exc.problem, _report_field(exc.field))
     except Exception:  # an adapter bug: refuse the payload, keep the trace in the log only
         log.exception("%s adapter failed on a %d-byte payload", provider, len(body))
         metrics.reject(provider, "malformed")
@@ -111,8 +137,11 @@ async def receive(request: Request, provider: str, path_token: str | None = None
 
     try:
         duplicates = await ctx.sink.persist(items)
+    except InputError as exc:
+        metrics.reject(provider, "malformed")
+        return error_response(422, exc.problem, _report_field(exc.field))
     except Exception:  # the store or broker is down: not stored, so the provider must retry
-        log.exception("storage unavailable: %d %s reports not stored", len(items), provider)
+        log.exception("storage unavailable: %d %s report(s) not stored", len(items), provider)
         metrics.reject(provider, "storage")
         return error_response(503, "storage unavailable", headers={"Retry-After": "5"})
 
@@ -129,7 +158,7 @@ async def receive(request: Request, provider: str, path_token: str | None = None
     return json_response({"accepted": new, "duplicates": repeated})
 
 
-def _endpoint(provider: str):  # type: ignore[no-untyped-def]
+def _endpoint(provider: str) -> Callable[[Request], Awaitable[Response]]:
     async def webhook(request: Request) -> Response:
         return await receive(request, provider)
 

@@ -19,8 +19,8 @@ from dlrkit.store.base import (
     OutcomeFilter,
     Page,
     Store,
-    StoreError,
     Stored,
+    StoreError,
 )
 
 __all__ = [

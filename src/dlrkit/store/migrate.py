@@ -19,6 +19,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from dlrkit.store.engine import transaction
+
 SCRIPT_LOCATION = "dlrkit.store:migrations"
 VERSION_TABLE = "dlrkit_alembic_version"
 _PG_LOCK_ID = 0x646C726B  # "dlrk": the advisory lock taken while migrating
@@ -47,8 +49,8 @@ def current(connection: sa.Connection) -> str | None:
 
 def upgrade(engine: sa.Engine) -> None:
     """Bring the database to the newest revision, in one transaction."""
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
-        with connection.begin():
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-            command.upgrade(_config(connection), "head")
+    with transaction(engine, write=True) as connection:
+        if connection.dialect.name == "postgresql":
+            lock = sa.text("SELECT pg_advisory_xact_lock(:id)")
+            connection.execute(lock, {"id": _PG_LOCK_ID})
+        command.upgrade(_config(connection), "head")

@@ -20,6 +20,7 @@ from dlrkit.errors import InputError
 from dlrkit.outcome import Channel
 from dlrkit.store.base import OutcomeFilter
 from dlrkit.store.schema import UtcDateTime, iso_exact, outcomes, parse_time
+from dlrkit.store.validate import text_problem
 from dlrkit.vocab import Reason, State
 
 CursorKey = tuple[dt.datetime, str, str]
@@ -46,6 +47,9 @@ def filter_clauses(flt: OutcomeFilter) -> list[sa.ColumnElement[bool]]:
         allowed = _VOCABULARY.get(name)
         if allowed is not None and value not in allowed:
             raise InputError(f"unknown value {value!r}; one of: {', '.join(allowed)}", field=name)
+        problem = text_problem(value, 255) if isinstance(value, str) else "must be a string"
+        if problem is not None:
+            raise InputError(problem, field=name)
         where.append(outcomes.c[name] == value)
     return where
 
@@ -67,7 +71,9 @@ def decode_cursor(cursor: str) -> CursorKey:
 def page_after(key: CursorKey) -> sa.ColumnElement[bool]:
     """Rows strictly after `key` in page order."""
     received_at, provider, message_id = key
-    return sa.tuple_(outcomes.c.received_at, outcomes.c.provider, outcomes.c.message_id) > sa.tuple_(
+    return sa.tuple_(
+        outcomes.c.received_at, outcomes.c.provider, outcomes.c.message_id
+    ) > sa.tuple_(
         sa.bindparam(None, received_at, type_=UtcDateTime()),
         sa.bindparam(None, provider, type_=sa.String()),
         sa.bindparam(None, message_id, type_=sa.String()),

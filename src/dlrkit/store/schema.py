@@ -12,7 +12,6 @@ Times are timezone-aware UTC datetimes in Python; SQLite stores them as fixed-wi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -34,7 +33,9 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -117,9 +118,3 @@ def iso(value: dt.datetime) -> str:
 def iso_exact(value: dt.datetime) -> str:
     """Like `iso` with microseconds: for cursors, which must not lose precision."""
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def column_values(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
-    """The named columns of a result row, as a dict."""
-    mapping = row._mapping
-    return {name: mapping[name] for name in columns}

@@ -4,14 +4,12 @@
     await store.open()                                         # migrates the schema
     stored = await store.ingest(batch)                         # returns once committed
 
-SQLite runs in WAL mode with `synchronous=FULL`: every commit fsyncs the WAL, so an
-acknowledged report survives a power loss (with `NORMAL`, WAL commits are not synced and the
-last ones can be lost). One writer thread owns the writes and commits concurrent `ingest`
-calls together (`writer.GroupCommitter`); reads run on other connections, which WAL lets
-proceed while the writer works. PostgreSQL goes through psycopg 3 and SQLAlchemy's pool, with
-a few writer threads and row locks (`write.apply`) so that several stores and workers can
-write the same database at once. The blocking database calls run in threads; the coroutines
-only wait for them.
+Writes go through `writer.GroupCommitter`: concurrent `ingest` calls are committed together
+by writer threads (exactly one for SQLite, which allows one writer; two for PostgreSQL), each
+transaction being `write.apply`, safe with other stores and workers on the same database.
+Reads and key changes run on a small pool of reader threads with connections of their own
+(SQLite's WAL lets them proceed while the writer works). Engines and durability settings:
+`engine.py`. The coroutines only wait for the threads; the event loop never blocks on I/O.
 """
 
 from __future__ import annotations
@@ -22,66 +20,39 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from dlrkit.errors import InputError
 from dlrkit.store import migrate
-from dlrkit.store.base import ApiKey, HistoryItem, Incoming, Message, OutcomeFilter, Page, StoreError, Stored
-from dlrkit.store.queries import decode_cursor, filter_clauses, page_after
+from dlrkit.store.base import (
+    ApiKey,
+    HistoryItem,
+    Incoming,
+    Message,
+    OutcomeFilter,
+    Page,
+    Stored,
+    StoreError,
+)
+from dlrkit.store.engine import engine_for, transaction
+from dlrkit.store.queries import decode_cursor, encode_cursor, filter_clauses, page_after
 from dlrkit.store.schema import api_keys, iso, now, outcomes, reports
-from dlrkit.store.validate import check_batch
+from dlrkit.store.validate import check_batch, storable
 from dlrkit.store.write import apply, current_outcomes, decode_outcome
+from dlrkit.store.writer import GroupCommitter
 
 T = TypeVar("T")
 KEY_PREFIX = "dlrk_"  # every secret starts so, which makes leaked keys easy to scan for
 _PREFIX_LEN = 12
 
 
-def engine_for(url: str, *, pool_size: int) -> sa.Engine:
-    """A SQLAlchemy engine for a `sqlite:///FILE` or `postgresql://` URL, set up for the store."""
-    try:
-        parsed = make_url(url)
-    except sa.exc.ArgumentError:
-        raise InputError(f"not a database URL: {url!r}", field="url") from None
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        if not parsed.database or parsed.database == ":memory:":
-            raise InputError("SQLite needs a file (sqlite:///path/to/dlrkit.db), not an in-memory database", field="url")
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed, pool_size=pool_size, max_overflow=2)
-        _sqlite_setup(engine)
-        return engine
-    if backend in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, pool_size=pool_size, max_overflow=2, pool_pre_ping=True)
-    raise InputError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://...", field="url")
-
-
-def _sqlite_setup(engine: sa.Engine) -> None:
-    @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # transactions are begun explicitly, below
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "foreign_keys=ON"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(connection: sa.Connection) -> None:
-        # writers take the write lock up front: no deadlock-prone upgrade from a read lock
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
-
-
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _api_key(row: Mapping[str, Any]) -> ApiKey:
+def _api_key(row: Mapping[Any, Any]) -> ApiKey:
     revoked = row["revoked_at"]
     return ApiKey(
         id=row["id"],
@@ -92,6 +63,12 @@ def _api_key(row: Mapping[str, Any]) -> ApiKey:
     )
 
 
+class _Open(NamedTuple):
+    engine: sa.Engine
+    pool: ThreadPoolExecutor  # the readers' threads
+    writer: GroupCommitter
+
+
 class SqlStore:
     """The store on one database URL; see the module docstring."""
 
@@ -99,54 +76,49 @@ class SqlStore:
         self.url = url
         self._readers = readers
         self._writers = writers
-        self._engine: sa.Engine | None = None
-        self._writer: Any = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._open: _Open | None = None
 
     @property
     def dialect(self) -> str:
-        """'sqlite' or 'postgresql' once open."""
-        return self._require()[0].dialect.name
+        """'sqlite' or 'postgresql' (the store must be open)."""
+        return self._require().engine.dialect.name
 
     async def open(self) -> None:
-        from dlrkit.store.writer import GroupCommitter
-
-        if self._engine is not None:
+        if self._open is not None:
             return
         engine = engine_for(self.url, pool_size=self._readers + 4)
-        writers = 1 if engine.dialect.name == "sqlite" else (self._writers or 4)
+        writers = 1 if engine.dialect.name == "sqlite" else (self._writers or 2)
         pool = ThreadPoolExecutor(self._readers, thread_name_prefix="dlrkit-store-read")
         try:
             await asyncio.get_running_loop().run_in_executor(pool, migrate.upgrade, engine)
         except sa.exc.SQLAlchemyError as exc:
             pool.shutdown()
             engine.dispose()
-            raise StoreError(f"cannot open the store at {engine.url.render_as_string()}: {exc}") from exc
-        self._writer = GroupCommitter(engine, apply, threads=writers)
-        self._writer.start()
-        self._engine, self._pool = engine, pool
+            where = engine.url.render_as_string()  # the password hidden
+            raise StoreError(f"cannot open the store at {where}: {exc}") from exc
+        writer = GroupCommitter(engine, apply, threads=writers)
+        writer.start()
+        self._open = _Open(engine, pool, writer)
 
     async def close(self) -> None:
-        if self._engine is None:
+        """Finish the writes already queued, then release threads and connections."""
+        if self._open is None:
             return
-        engine, pool, writer = self._engine, self._pool, self._writer
-        self._engine = self._pool = self._writer = None
-        await asyncio.get_running_loop().run_in_executor(None, writer.stop)
-        assert pool is not None
-        pool.shutdown()
-        engine.dispose()
+        opened, self._open = self._open, None
+        await asyncio.get_running_loop().run_in_executor(None, opened.writer.stop)
+        opened.pool.shutdown()
+        opened.engine.dispose()
 
-    def _require(self) -> tuple[sa.Engine, ThreadPoolExecutor]:
-        if self._engine is None or self._pool is None:
+    def _require(self) -> _Open:
+        if self._open is None:
             raise StoreError("the store is not open: await store.open() first")
-        return self._engine, self._pool
+        return self._open
 
     async def _run(self, fn: Callable[[sa.Connection], T], *, write: bool = False) -> T:
-        engine, pool = self._require()
+        engine, pool, _ = self._require()
 
         def call() -> T:
-            options = {"sqlite_begin": "IMMEDIATE" if write else "DEFERRED"}
-            with engine.connect().execution_options(**options) as connection, connection.begin():
+            with transaction(engine, write=write) as connection:
                 return fn(connection)
 
         try:
@@ -155,13 +127,16 @@ class SqlStore:
             raise StoreError(f"the store failed: {exc}") from exc
 
     async def ingest(self, batch: Sequence[Incoming]) -> list[Stored]:
-        self._require()
+        writer = self._require().writer
         items = check_batch(batch)
         if not items:
             return []
-        return await asyncio.wrap_future(self._writer.submit(items))
+        return await writer.submit(items)
 
     async def message(self, message_id: str, provider: str | None = None) -> Message | None:
+        if not storable(message_id) or (provider is not None and not storable(provider)):
+            return None
+
         def read(connection: sa.Connection) -> Message | None:
             query = sa.select(outcomes.c.provider).where(outcomes.c.message_id == message_id)
             if provider is not None:
@@ -170,7 +145,10 @@ class SqlStore:
             if not found:
                 return None
             if len(found) > 1:
-                raise InputError(f"message {message_id!r} is known at {', '.join(found)}: say which provider", field="provider")
+                raise InputError(
+                    f"message {message_id!r} is known at {', '.join(found)}: say which provider",
+                    field="provider",
+                )
             key = (found[0], message_id)
             history = connection.execute(
                 sa.select(reports)
@@ -191,7 +169,9 @@ class SqlStore:
 
         return await self._run(read)
 
-    async def outcomes(self, flt: OutcomeFilter, *, limit: int = 100, cursor: str | None = None) -> Page:
+    async def outcomes(
+        self, flt: OutcomeFilter, *, limit: int = 100, cursor: str | None = None
+    ) -> Page:
         if not 1 <= limit <= 1000:
             raise InputError(f"must be between 1 and 1000, not {limit}", field="limit")
         where = filter_clauses(flt)
@@ -199,22 +179,31 @@ class SqlStore:
             where.append(page_after(decode_cursor(cursor)))
 
         def read(connection: sa.Connection) -> Page:
-            from dlrkit.store.queries import encode_cursor
-
             order = (outcomes.c.received_at, outcomes.c.provider, outcomes.c.message_id)
-            query = sa.select(*order, outcomes.c.outcome).where(*where).order_by(*order).limit(limit + 1)
+            query = (
+                sa.select(*order, outcomes.c.outcome)
+                .where(*where)
+                .order_by(*order)
+                .limit(limit + 1)
+            )
             rows = connection.execute(query).all()
             more = len(rows) > limit
             rows = rows[:limit]
-            next_cursor = encode_cursor(rows[-1].received_at, rows[-1].provider, rows[-1].message_id) if more else None
-            return Page(items=tuple(decode_outcome(r.outcome) for r in rows), next_cursor=next_cursor)
+            next_cursor = (
+                encode_cursor(rows[-1].received_at, rows[-1].provider, rows[-1].message_id)
+                if more
+                else None
+            )
+            return Page(
+                items=tuple(decode_outcome(r.outcome) for r in rows), next_cursor=next_cursor
+            )
 
         return await self._run(read)
 
     async def create_key(self, name: str) -> tuple[ApiKey, str]:
         name = name.strip() if isinstance(name, str) else ""
-        if not name or len(name) > 200:
-            raise InputError("a key needs a name of 1 to 200 characters", field="name")
+        if not name or not storable(name, 200):
+            raise InputError("a key needs a name of 1 to 200 characters of text", field="name")
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         row = {
             "id": secrets.token_hex(8),
@@ -232,6 +221,8 @@ class SqlStore:
         return await self._run(lambda c: [_api_key(row._mapping) for row in c.execute(query)])
 
     async def revoke_key(self, key_id: str) -> bool:
+        if not storable(key_id, 32):
+            return False
         update = (
             sa.update(api_keys)
             .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
@@ -240,10 +231,12 @@ class SqlStore:
         return await self._run(lambda c: c.execute(update).rowcount == 1, write=True)
 
     async def check_key(self, secret: str) -> ApiKey | None:
-        if not isinstance(secret, str) or not secret.startswith(KEY_PREFIX) or len(secret) > 200:
+        if not storable(secret, 200) or not secret.startswith(KEY_PREFIX):
             return None
         digest = _hash(secret)
-        query = sa.select(api_keys).where(api_keys.c.prefix == secret[:_PREFIX_LEN], api_keys.c.revoked_at.is_(None))
+        query = sa.select(api_keys).where(
+            api_keys.c.prefix == secret[:_PREFIX_LEN], api_keys.c.revoked_at.is_(None)
+        )
 
         def read(connection: sa.Connection) -> ApiKey | None:
             match = None
@@ -253,4 +246,3 @@ class SqlStore:
             return match
 
         return await self._run(read)
-

@@ -64,7 +64,11 @@ def combine(current: Outcome, new: Outcome) -> Outcome:
     """`fold.merge`, keeping the earliest `received_at`: when the message was first seen."""
     merged = merge(current, new)
     first = min(_first_seen(current), _first_seen(new))[1]
-    return merged if merged.received_at == first else msgspec.structs.replace(merged, received_at=first)
+    return (
+        merged
+        if merged.received_at == first
+        else msgspec.structs.replace(merged, received_at=first)
+    )
 
 
 def report_row(item: Incoming) -> dict[str, Any]:
@@ -111,7 +115,9 @@ def _where_messages(keys: Sequence[MessageKey]) -> sa.ColumnElement[bool]:
     return sa.tuple_(outcomes.c.provider, outcomes.c.message_id).in_(list(keys))
 
 
-def current_outcomes(connection: sa.Connection, keys: Sequence[MessageKey], *, lock: bool = False) -> dict[MessageKey, Outcome]:
+def current_outcomes(
+    connection: sa.Connection, keys: Sequence[MessageKey], *, lock: bool = False
+) -> dict[MessageKey, Outcome]:
     """The stored outcomes of these messages (locked for update when `lock`), in key order."""
     found: dict[MessageKey, Outcome] = {}
     if not keys:
@@ -138,7 +144,9 @@ def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
     new_keys: set[str] = set()
     if keys:
         insert = _insert(connection, reports).on_conflict_do_nothing(index_elements=["report_key"])
-        result = connection.execute(insert.returning(reports.c.report_key), [report_row(first[k]) for k in keys])
+        result = connection.execute(
+            insert.returning(reports.c.report_key), [report_row(first[k]) for k in keys]
+        )
         new_keys = set(result.scalars())
 
     arriving: dict[MessageKey, Outcome] = {}
@@ -151,7 +159,9 @@ def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
     messages = sorted(arriving)
     current: dict[MessageKey, Outcome] = {}
     if messages:
-        insert = _insert(connection, outcomes).on_conflict_do_nothing(index_elements=["provider", "message_id"])
+        insert = _insert(connection, outcomes).on_conflict_do_nothing(
+            index_elements=["provider", "message_id"]
+        )
         insert = insert.returning(outcomes.c.provider, outcomes.c.message_id)
         created = connection.execute(insert, [outcome_row(arriving[mk], stamp) for mk in messages])
         for provider, message_id in created:
@@ -159,15 +169,16 @@ def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
 
     known = [mk for mk in messages if mk not in current]
     if known:
-        progress, changed = [], []
-        for mk, stored in current_outcomes(connection, known, lock=True).items():
-            merged = current[mk] = combine(stored, arriving[mk])
+        progress: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for mk, before in current_outcomes(connection, known, lock=True).items():
+            merged = current[mk] = combine(before, arriving[mk])
             row = outcome_row(merged, stamp)
-            keys = {"k_provider": mk[0], "k_message_id": mk[1]}
-            if all(getattr(stored, n) == getattr(merged, n) for n in _IDENTITY):
-                progress.append(keys | {n: row[n] for n in _PROGRESS})
+            where = {"k_provider": mk[0], "k_message_id": mk[1]}
+            if all(getattr(before, n) == getattr(merged, n) for n in _IDENTITY):
+                progress.append(where | {n: row[n] for n in _PROGRESS})
             else:
-                changed.append(keys | {n: row[n] for n in _PROGRESS + _IDENTITY})
+                changed.append(where | {n: row[n] for n in _PROGRESS + _IDENTITY})
         for statement, rows in ((_UPDATE_PROGRESS, progress), (_UPDATE_ALL, changed)):
             if rows:
                 connection.execute(statement, rows)
@@ -182,5 +193,7 @@ def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
         duplicate = key not in new_keys or key in seen
         seen.add(key)
         o = item.outcome
-        stored.append(Stored(report_key=key, duplicate=duplicate, outcome=current[(o.provider, o.message_id)]))
+        stored.append(
+            Stored(report_key=key, duplicate=duplicate, outcome=current[(o.provider, o.message_id)])
+        )
     return stored

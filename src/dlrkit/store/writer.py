@@ -14,17 +14,19 @@ lost connection) are retried a few times before the caller hears of them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from dlrkit.store.base import Incoming, StoreError, Stored
+from dlrkit.store.base import Incoming, Stored, StoreError
+from dlrkit.store.engine import transaction
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,9 @@ _ATTEMPTS = 4
 @dataclass(slots=True)
 class _Job:
     items: Sequence[Incoming]
-    future: Future[list[Stored]] = field(default_factory=Future)
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[list[Stored]]
+    result: list[Stored] | BaseException | None = None
 
 
 class GroupCommitter:
@@ -48,7 +52,8 @@ class GroupCommitter:
         self._max_group = max_group
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads = [
-            threading.Thread(target=self._loop, name=f"dlrkit-store-writer-{n}", daemon=True) for n in range(threads)
+            threading.Thread(target=self._loop, name=f"dlrkit-store-writer-{n}", daemon=True)
+            for n in range(threads)
         ]
         self._closed = False
         self._lock = threading.Lock()
@@ -57,9 +62,10 @@ class GroupCommitter:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, items: Sequence[Incoming]) -> Future[list[Stored]]:
-        """Queue a batch; the future resolves once it is committed (or fails)."""
-        job = _Job(items)
+    def submit(self, items: Sequence[Incoming]) -> asyncio.Future[list[Stored]]:
+        """Queue a batch (from a running event loop); the future resolves once it is committed."""
+        loop = asyncio.get_running_loop()
+        job = _Job(items, loop, loop.create_future())
         with self._lock:
             if self._closed:
                 raise StoreError("the store is closed")
@@ -97,31 +103,46 @@ class GroupCommitter:
             self._commit(group)
 
     def _commit(self, group: list[_Job]) -> None:
+        self._write(group)
+        by_loop: defaultdict[asyncio.AbstractEventLoop, list[_Job]] = defaultdict(list)
+        for job in group:
+            by_loop[job.loop].append(job)
+        for loop, jobs in by_loop.items():  # one wake-up per event loop, not one per caller
+            try:
+                loop.call_soon_threadsafe(_settle, jobs)
+            except RuntimeError:  # the loop is closed: its callers are gone, the data is stored
+                log.info("event loop closed before %d batches were acknowledged", len(jobs))
+
+    def _write(self, group: list[_Job]) -> None:
+        """Set each job's result: its Stored list, or the exception that stopped it."""
         items = [item for job in group for item in job.items]
         try:
             stored = self._transaction(items)
-        except Exception as exc:  # handed to the callers below, never swallowed
+        except Exception as exc:  # handed to the callers, never swallowed
             if len(group) > 1:
-                log.warning("group of %d batches failed (%s); retrying them one by one", len(group), exc)
+                log.warning(
+                    "group of %d batches failed (%s); retrying them one by one", len(group), exc
+                )
                 for job in group:
-                    self._commit([job])
+                    self._write([job])
                 return
-            error = StoreError(f"the store could not write the batch: {exc}") if isinstance(exc, sa.exc.SQLAlchemyError) else exc
-            if error is not exc:
+            if isinstance(exc, sa.exc.SQLAlchemyError):
+                error = StoreError(f"the store could not write the batch: {exc}")
                 error.__cause__ = exc
-            _settle(group[0], exception=error)
+                group[0].result = error
+            else:
+                group[0].result = exc
             return
         start = 0
         for job in group:
-            _settle(job, result=stored[start : start + len(job.items)])
+            job.result = stored[start : start + len(job.items)]
             start += len(job.items)
 
     def _transaction(self, items: Sequence[Incoming]) -> list[Stored]:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                with self._engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
-                    with connection.begin():
-                        return self._work(connection, items)
+                with transaction(self._engine, write=True) as connection:
+                    return self._work(connection, items)
             except sa.exc.DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None)
                 if attempt == _ATTEMPTS or not (exc.connection_invalidated or code in _TRANSIENT):
@@ -131,9 +152,12 @@ class GroupCommitter:
         raise AssertionError("unreachable")
 
 
-def _settle(job: _Job, *, result: list[Stored] | None = None, exception: BaseException | None = None) -> None:
-    if job.future.set_running_or_notify_cancel():
-        if exception is not None:
-            job.future.set_exception(exception)
+def _settle(jobs: list[_Job]) -> None:
+    """Resolve the callers' futures (runs in their event loop)."""
+    for job in jobs:
+        if job.future.done():  # the caller was cancelled; its reports are stored all the same
+            continue
+        if isinstance(job.result, BaseException):
+            job.future.set_exception(job.result)
         else:
-            job.future.set_result(result or [])
+            job.future.set_result(job.result or [])

@@ -12,7 +12,9 @@ from dlrkit.store.migrate import VERSION_TABLE
 from dlrkit.store.schema import metadata
 
 if context.is_offline_mode():
-    raise SystemExit("dlrkit's migrations run online only: open the store (dlrkit.store.open_store)")
+    raise SystemExit(
+        "dlrkit's migrations run online only: open the store (dlrkit.store.open_store)"
+    )
 
 context.configure(
     connection=context.config.attributes["connection"],
