@@ -15,7 +15,7 @@ from dlrkit.cli.render import error, print_table
 from dlrkit.errors import DlrkitError, InputError
 from dlrkit.normalize import normalize
 from dlrkit.rules import Rules
-from dlrkit.sinks import JsonlSink, open_sink
+from dlrkit.sinks import JsonlSink, ParquetSink, open_sink
 
 MAX_SHOWN_ERRORS = 20
 MAX_TRACKED_UNKNOWN = 10_000
@@ -77,7 +77,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     sink = open_sink(fmt, out_stream, args.output)
     stats = Stats()
     lane = None
-    if isinstance(sink, JsonlSink) and args.provider in (None, "infobip") and not args.no_fast_lane:
+    if isinstance(sink, JsonlSink | ParquetSink) and args.provider in (None, "infobip") and not args.no_fast_lane:
         from dlrkit.classify import now_iso
         from dlrkit.fastlane import InfobipSmsLane
 
@@ -96,7 +96,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                     if lane is not None and args.content_type is None:
                         encoded = lane.encode(payload)
                         if encoded is not None:
-                            sink.write_encoded(encoded)  # type: ignore[attr-defined]
+                            sink.write_encoded(encoded)  # type: ignore[union-attr]
                             for d in lane.seen:
                                 stats.count(d.state, d.reason, d.unknown)
                             continue

@@ -77,10 +77,10 @@ def check_number(raw: str, default_region: str | None = None) -> Number:
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         return Number(NumberCheck.UNKNOWN_PREFIX, None, None)
-    region = phonenumbers.region_code_for_number(parsed)
-    if region is None or region == "ZZ":
+    home = phonenumbers.region_code_for_country_code(parsed.country_code)
+    if home == phonenumbers.UNKNOWN_REGION:
         return Number(NumberCheck.UNKNOWN_PREFIX, None, None)
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if not phonenumbers.is_valid_number(parsed):
-        return Number(NumberCheck.INVALID, e164, region)
-    return Number(NumberCheck.VALID, e164, region)
+        return Number(NumberCheck.INVALID, e164, home)
+    return Number(NumberCheck.VALID, e164, phonenumbers.region_code_for_number(parsed) or home)

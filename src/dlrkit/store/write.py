@@ -174,14 +174,18 @@ def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
         for mk, before in current_outcomes(connection, known, lock=True).items():
             merged = current[mk] = combine(before, arriving[mk])
             row = outcome_row(merged, stamp)
-            where = {"k_provider": mk[0], "k_message_id": mk[1]}
             if all(getattr(before, n) == getattr(merged, n) for n in _IDENTITY):
-                progress.append(where | {n: row[n] for n in _PROGRESS})
+                progress.append(row)
             else:
-                changed.append(where | {n: row[n] for n in _PROGRESS + _IDENTITY})
-        for statement, rows in ((_UPDATE_PROGRESS, progress), (_UPDATE_ALL, changed)):
+                changed.append(row)
+        for columns, rows in ((_PROGRESS, progress), (_PROGRESS + _IDENTITY, changed)):
             if rows:
-                connection.execute(statement, rows)
+                upsert = _insert(connection, outcomes)
+                upsert = upsert.on_conflict_do_update(
+                    index_elements=["provider", "message_id"],
+                    set_={n: upsert.excluded[n] for n in columns},
+                )
+                connection.execute(upsert, rows)
 
     untouched = sorted({(i.outcome.provider, i.outcome.message_id) for i in items} - current.keys())
     current.update(current_outcomes(connection, untouched))
