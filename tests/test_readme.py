@@ -11,11 +11,18 @@ from .test_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-BLOCKS = re.findall(r"```console\n\$ dlrkit normalize (\S+) -o outcomes\.jsonl\n(.*?)```", README, re.S)
+BLOCKS = re.findall(
+    r"```console\n\$ dlrkit normalize (\S+) -o outcomes\.jsonl\n(.*?)```", README, re.S
+)
 
 
 def test_readme_has_normalize_examples_for_every_provider() -> None:
-    assert {Path(f).name.split("-")[0] for f, _ in BLOCKS} == {"infobip", "plivo", "smspartner", "smpp"}
+    assert {Path(f).name.split("-")[0] for f, _ in BLOCKS} == {
+        "infobip",
+        "plivo",
+        "smspartner",
+        "smpp",
+    }
 
 
 @pytest.mark.parametrize(("path", "shown"), BLOCKS, ids=[f for f, _ in BLOCKS])

@@ -109,8 +109,8 @@ def test_three_shuffled_deliveries_store_what_one_in_order_does(
     async def once_in_order() -> None:
         store = SqlStore(in_order)
         await store.open()
-        for start in range(0, len(sent.reports), 100):
-            await store.ingest(sent.reports[start : start + 100])
+        for start in range(0, len(sent.reports), 500):
+            await store.ingest(sent.reports[start : start + 500])
         await store.close()
 
     async def three_times_shuffled() -> list[Stored]:
@@ -247,6 +247,14 @@ def test_bad_reports_are_refused_before_anything_is_written(
         run(store.ingest([good, bad]))
     assert raised.value.field == field
     assert snapshot(store.url) == ([], [])
+
+
+def test_one_huge_batch_is_stored_whole(store: SqlStore) -> None:
+    sent = traffic(messages=6000, reports=20_000, seed=19)
+    stored = run(store.ingest(sent.reports))  # past every limit on bound parameters
+    assert not any(s.duplicate for s in stored)
+    assert all(s.duplicate for s in run(store.ingest(sent.reports)))
+    check_destinies(store.url, sent)
 
 
 def test_a_report_without_received_at_is_stamped(store: SqlStore) -> None:

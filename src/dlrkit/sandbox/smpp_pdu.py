@@ -15,6 +15,7 @@ import asyncio
 import re
 import struct
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from enum import IntEnum
 
 import smpp34
@@ -26,6 +27,7 @@ RESP = 0x80000000
 INTERFACE_VERSION = 0x34
 TLV_SC_INTERFACE_VERSION = 0x0210
 _STATUS_RE = re.compile(r"\(0x([0-9A-Fa-f]{8})\)")
+_TIME_RE = re.compile(r"(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d)(\d\d)([+R-])", re.ASCII)
 
 
 class Command(IntEnum):
@@ -165,3 +167,28 @@ def _status_name(message: str) -> str:
     if name.startswith("ESME_R") and _STATUS_RE.search(message):
         return name
     return "ESME_RSYSERR"
+
+
+def seconds_until(value: str, now: datetime, field: str, status: str) -> float | None:
+    """Seconds from `now` to an SMPP time (section 7.1.1); None when the field is empty.
+
+    Absolute "YYMMDDhhmmsstnn+" / "-" (nn: quarter hours from UTC) or relative
+    "YYMMDDhhmmss000R" (a year counted as 365 days, a month as 30). Anything else is a
+    `PduError` with `status` (ESME_RINVEXPIRY for validity_period, ESME_RINVSCHED for
+    schedule_delivery_time).
+    """
+    if not value:
+        return None
+    m = _TIME_RE.fullmatch(value)
+    if m is None:
+        raise PduError(status, f"{field} {value!r} is not an SMPP time (YYMMDDhhmmsstnnp)")
+    yy, mo, dd, hh, mi, ss = (int(g) for g in m.groups()[:6])
+    if m[9] == "R":
+        return float(((yy * 365 + mo * 30 + dd) * 24 + hh) * 3600 + mi * 60 + ss)
+    offset = timedelta(minutes=15 * int(m[8])) * (-1 if m[9] == "-" else 1)
+    try:
+        zone = timezone(offset)
+        when = datetime(2000 + yy, mo, dd, hh, mi, ss, int(m[7]) * 100_000, zone)
+    except ValueError as exc:
+        raise PduError(status, f"{field} {value!r}: {exc}") from exc
+    return (when - now).total_seconds()

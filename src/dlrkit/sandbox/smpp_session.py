@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dlrkit.sandbox.smpp")
 RESPONSE_TIMEOUT = 10.0  # real seconds to wait for an ESME's deliver_sm_resp
+_KNOWN = frozenset(int(c) for c in Command)
 
 
 class Session:
@@ -105,7 +106,7 @@ class Session:
             await self._unbind(pdu)
         elif command == Command.SUBMIT_SM:
             await self._submit(pdu)
-        elif command in Command.__members__.values():
+        elif command in _KNOWN:
             await self._send(command | RESP, "ESME_RINVCMDID", pdu.sequence)
         else:
             await self._send(Command.GENERIC_NACK, "ESME_RINVCMDID", pdu.sequence)
@@ -160,9 +161,10 @@ class Session:
         try:
             await self._write(data)
             status = await asyncio.wait_for(future, RESPONSE_TIMEOUT)
-        except (TimeoutError, ConnectionError, OSError, asyncio.CancelledError):
-            self._waiting.pop(sequence, None)
+        except (TimeoutError, ConnectionError, OSError):
             return False
+        finally:
+            self._waiting.pop(sequence, None)
         return status == 0
 
     async def unbind(self) -> None:
@@ -190,7 +192,8 @@ class Session:
     async def _finish(self) -> None:
         self.closed.set()
         for future in self._waiting.values():
-            future.cancel()
+            if not future.done():
+                future.set_result(-1)  # no answer will come: not ESME_ROK
         self._waiting.clear()
         self.smsc.unbound(self)
         self.writer.close()

@@ -33,6 +33,7 @@ from dlrkit.store.base import Incoming, Stored
 from dlrkit.store.schema import now, outcomes, parse_time, reports
 
 MessageKey = tuple[str, str]  # (provider, message_id)
+_CHUNK = 500  # messages per look-up statement
 
 encode = msgspec.json.Encoder().encode
 decode_outcome = msgspec.json.Decoder(Outcome).decode
@@ -99,26 +100,26 @@ def _insert(connection: sa.Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-def _where_messages(keys: Sequence[MessageKey]) -> sa.ColumnElement[bool]:
-    return sa.tuple_(outcomes.c.provider, outcomes.c.message_id).in_(list(keys))
-
-
 def current_outcomes(
     connection: sa.Connection, keys: Sequence[MessageKey], *, lock: bool = False
 ) -> dict[MessageKey, Outcome]:
-    """The stored outcomes of these messages (locked for update when `lock`), in key order."""
+    """The stored outcomes of these messages (locked for update when `lock`), in key order.
+
+    `keys` must be sorted (locks are taken in that order); they are looked up in chunks, which
+    keeps every statement within the databases' limits on bound parameters.
+    """
     found: dict[MessageKey, Outcome] = {}
-    if not keys:
-        return found
-    query = (
-        sa.select(outcomes.c.provider, outcomes.c.message_id, outcomes.c.outcome)
-        .where(_where_messages(keys))
-        .order_by(outcomes.c.provider, outcomes.c.message_id)
-    )
-    if lock:
-        query = query.with_for_update()
-    for provider, message_id, text in connection.execute(query):
-        found[(provider, message_id)] = decode_outcome(text)
+    key = sa.tuple_(outcomes.c.provider, outcomes.c.message_id)
+    for start in range(0, len(keys), _CHUNK):
+        query = (
+            sa.select(outcomes.c.provider, outcomes.c.message_id, outcomes.c.outcome)
+            .where(key.in_(list(keys[start : start + _CHUNK])))
+            .order_by(outcomes.c.provider, outcomes.c.message_id)
+        )
+        if lock:
+            query = query.with_for_update()
+        for provider, message_id, text in connection.execute(query):
+            found[(provider, message_id)] = decode_outcome(text)
     return found
 
 
