@@ -62,7 +62,7 @@ class PolicyConfig(msgspec.Struct, frozen=True, kw_only=True):
             msg = str(exc)
             where = msg.split("at `$.", 1)[1].rstrip("`") if "at `$." in msg else None
             raise InputError(
-                msg.split(" - at ")[0], field=f"policy.{where}" if where else "policy"
+                msg.split(" - at ", maxsplit=1)[0], field=f"policy.{where}" if where else "policy"
             ) from exc
 
 
