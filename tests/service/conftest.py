@@ -18,7 +18,6 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from dlrkit.service.app import create_app
 from dlrkit.service.settings import Settings
 from dlrkit.store import Store
 
@@ -62,6 +61,11 @@ class Service:
         raise AssertionError(f"no sample {name}{labels}")
 
 
+# _late_imports: importing the submodules dlrkit.explain and dlrkit.normalize replaces the
+# package attributes dlrkit.explain/dlrkit.normalize (the lazily exported functions) with the
+# modules, so test modules collected later that do `from dlrkit import explain` would get a
+# module. The app is therefore imported inside fixtures, never while tests are collected.
+
 ServiceFactory = Callable[..., Any]
 
 
@@ -73,6 +77,8 @@ def service_factory(tmp_path: Path) -> Callable[..., Any]:
     @asynccontextmanager
     async def make(env: dict[str, str] | None = None) -> AsyncIterator[Service]:
         data = tmp_path / f"svc{next(counter)}"
+        from dlrkit.service.app import create_app  # imported late: see _late_imports below
+
         settings = Settings.from_env(
             {"DLRKIT_DATA_DIR": str(data), **(env if env is not None else ACCOUNT_ENV)}
         )

@@ -21,8 +21,12 @@ COMPILED = HERE / "compiled.json"
 
 def compile_bytes(data_dir: Path = DATA) -> bytes:
     compiled = load_directory(data_dir)
-    text = json.dumps(compiled.to_dict(), indent=1, ensure_ascii=False)
-    return text.encode("utf-8") + b"\n"
+    data = compiled.to_dict()
+    rows = data.pop("entries")
+    head = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # one entry per line: compact to load, still readable as a diff
+    body = ",\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows)
+    return (head[:-1] + ',"entries":[\n' + body + "\n]}\n").encode("utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

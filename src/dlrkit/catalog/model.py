@@ -107,6 +107,40 @@ class Entry(NamedTuple):
             out[name] = plain
         return out
 
+    def to_row(self) -> list[Any]:
+        """Every field in order, as plain data: the compiled catalog's compact form."""
+        out: list[Any] = []
+        for name, value in zip(Entry._fields, self, strict=True):
+            if isinstance(value, StandardLink):
+                value = list(value)
+            elif name == "conflicts":
+                value = [list(c) for c in self.conflicts]
+            elif isinstance(value, tuple):
+                value = list(value)
+            out.append(value)
+        return out
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Entry:
+        """The inverse of `to_row` (trusted input: the compiled catalog; `row` is consumed)."""
+        row[_KIND] = _KINDS[row[_KIND]]
+        row[_REASON] = _REASONS[row[_REASON]]
+        row[_RETRY] = _RETRIES[row[_RETRY]]
+        row[_PARTY] = _PARTIES[row[_PARTY]]
+        if row[_STATE] is not None:
+            row[_STATE] = _STATES[row[_STATE]]
+        if row[_STANDARD] is not None:
+            row[_STANDARD] = StandardLink(*row[_STANDARD])
+        row[_SOURCES] = tuple(row[_SOURCES])
+        for i in _OPTIONAL_TUPLES:
+            if row[i] is not None:
+                row[i] = tuple(row[i])
+        if row[_CONFLICTS]:
+            row[_CONFLICTS] = tuple(Conflict(*c) for c in row[_CONFLICTS])
+        else:
+            row[_CONFLICTS] = ()
+        return cls._make(row)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entry:
         """The inverse of `to_dict` (trusted input: the compiled catalog; `data` is consumed)."""
@@ -131,6 +165,13 @@ _REASONS: dict[str, Reason] = {k.value: k for k in Reason}
 _RETRIES: dict[str, Retry] = {k.value: k for k in Retry}
 _PARTIES: dict[str, Party] = {k.value: k for k in Party}
 _STATES: dict[str, State] = {k.value: k for k in State}
+
+
+_KIND, _REASON, _RETRY, _PARTY, _STATE, _STANDARD, _SOURCES, _CONFLICTS = (
+    Entry._fields.index(f)
+    for f in ("kind", "reason", "retry", "party", "state", "standard", "sources", "conflicts")
+)
+_OPTIONAL_TUPLES = (Entry._fields.index("replaced_by"), Entry._fields.index("replaces"))
 
 
 class Source(NamedTuple):
@@ -184,7 +225,8 @@ class CompiledCatalog(NamedTuple):
             },
             "status_reasons": [s._asdict() for s in self.status_reasons],
             "shared_numbering": [list(p) for p in self.shared_numbering],
-            "entries": [e.to_dict() for e in self.entries],
+            "fields": list(Entry._fields),
+            "entries": [e.to_row() for e in self.entries],
         }
 
     @classmethod
@@ -193,7 +235,8 @@ class CompiledCatalog(NamedTuple):
         return cls(
             format=d["format"],
             sources=tuple(Source(**s) for s in d["sources"]),
-            entries=tuple(Entry.from_dict(e) for e in d["entries"]),
+            entries=tuple(Entry.from_row(e) for e in d["entries"]) if d["fields"] == list(Entry._fields)
+            else _stale(),
             migration=Migration(
                 effective=m["effective"],
                 migrated={int(k): tuple(v) for k, v in m["migrated"].items()},
@@ -203,3 +246,7 @@ class CompiledCatalog(NamedTuple):
             status_reasons=tuple(StatusReason(**s) for s in d["status_reasons"]),
             shared_numbering=tuple((a, b) for a, b in d["shared_numbering"]),
         )
+
+
+def _stale() -> tuple[Entry, ...]:
+    raise ValueError("compiled with another field list")

@@ -76,6 +76,8 @@ def check_batch(batch: Sequence[Incoming]) -> list[Incoming]:
         o = item.outcome
         for name, longest, required in _LIMITS:
             _check_text(getattr(o, name), f"{where}.outcome.{name}", longest, required)
+        if not 1 <= o.reports < 2**31:
+            raise InputError("must be between 1 and 2**31 - 1", field=f"{where}.outcome.reports")
         if o.received_at is None:
             stamp = stamp or iso(now())
             o = msgspec.structs.replace(o, received_at=stamp)

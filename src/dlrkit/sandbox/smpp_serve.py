@@ -1,0 +1,172 @@
+"""Running the sandbox SMSC: `SmscServer` (an async context), `serve_smsc`, and `main`.
+
+    python -m dlrkit.sandbox.smpp_serve --port 2775 --account esme1:secret:50 \\
+        --scenario busy.toml --speed 60 \\
+        --forward-url http://127.0.0.1:8000/webhooks/smpp --forward-token t0ken
+
+`add_arguments` defines the options once, so `dlrkit sandbox` can offer the same ones next to
+its HTTP imitations (`options_from_args` turns them into `serve_smsc` keyword arguments). The
+forwarding token defaults to the environment variable DLRKIT_SMPP_TOKEN, the one `dlrkit serve`
+reads for the SMPP webhook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from dlrkit.errors import InputError
+from dlrkit.sandbox.clock import Clock
+from dlrkit.sandbox.scenario import Scenario
+from dlrkit.sandbox.smpp_receipts import ForwardForm, Forwarder
+from dlrkit.sandbox.smpp_session import Session
+from dlrkit.sandbox.smpp_smsc import DEFAULT_ACCOUNT, Account, Smsc
+
+log = logging.getLogger("dlrkit.sandbox.smpp")
+DEFAULT_PORT = 2775  # the port IANA registers for SMPP
+
+
+class SmscServer:
+    """An `Smsc` listening on host:port (port 0 picks a free one), as an async context."""
+
+    def __init__(self, smsc: Smsc | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.smsc = smsc or Smsc()
+        self.host, self.port = host, port
+        self._server: asyncio.Server | None = None
+        self._sessions: set[Session] = set()
+
+    async def start(self) -> SmscServer:
+        self._server = await asyncio.start_server(self._connected, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("sandbox SMSC listening on %s:%s", self.host, self.port)
+        return self
+
+    async def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = Session(self.smsc, reader, writer)
+        self._sessions.add(session)
+        try:
+            await session.run()
+        finally:
+            self._sessions.discard(session)
+
+    async def stop(self) -> None:
+        """Unbind the bound ESMEs, drop the others, let queued HTTP receipts go out."""
+        if self._server is None:
+            return
+        self._server.close()
+        await self.smsc.close()
+        for session in list(self._sessions):
+            session.writer.close()
+        await self._server.wait_closed()
+        self._server = None
+
+    async def __aenter__(self) -> SmscServer:
+        return await self.start()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+
+async def serve_smsc(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    *,
+    accounts: Sequence[Account] = (DEFAULT_ACCOUNT,),
+    scenario: Scenario | None = None,
+    clock: Clock | None = None,
+    forward_url: str | None = None,
+    forward_token: str | None = None,
+    forward_header: str = "X-DLR-Token",
+    forward_form: ForwardForm = "text",
+    system_id: str = "DLRKIT",
+) -> None:
+    """Serve until cancelled. Pass the sandbox's own `clock` and `scenario` to share them."""
+    forwarder = None
+    if forward_url:
+        forwarder = Forwarder(forward_url, forward_token, header=forward_header, form=forward_form)
+    smsc = Smsc(tuple(accounts), scenario=scenario, clock=clock, forwarder=forwarder, system_id=system_id)
+    async with SmscServer(smsc, host, port):
+        await asyncio.Event().wait()  # until cancelled
+
+
+def parse_account(value: str) -> Account:
+    """ "system_id:password[:max_tps[:max_binds]]" -> Account; InputError names the option."""
+    parts = value.split(":")
+    if not 2 <= len(parts) <= 4:
+        raise InputError("expected system_id:password[:max_tps[:max_binds]]", field="--account")
+    try:
+        numbers = [int(p) if p else None for p in parts[2:]]
+        return Account(parts[0], parts[1], *numbers)
+    except ValueError as exc:
+        raise InputError(str(exc), field="--account") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, port_option: str = "--port") -> None:
+    """The SMSC's options; `dlrkit sandbox` passes port_option="--smpp-port"."""
+    group = parser.add_argument_group("SMPP SMSC")
+    group.add_argument(port_option, dest="smpp_port", type=int, default=DEFAULT_PORT,
+                       help=f"SMPP port (default {DEFAULT_PORT}; 0 picks a free one)")  # fmt: skip
+    group.add_argument("--account", dest="smpp_accounts", action="append", metavar="ID:PASSWORD[:TPS[:BINDS]]",
+                       help="an ESME account, repeatable (default dlrkit:sandbox, no limits)")  # fmt: skip
+    group.add_argument("--smsc-system-id", default="DLRKIT", help="system_id the SMSC answers binds with")
+    group.add_argument("--forward-url", help="also POST each receipt here (e.g. http://127.0.0.1:8000/webhooks/smpp)")
+    group.add_argument("--forward-token", help="token for the forward header (default: $DLRKIT_SMPP_TOKEN)")
+    group.add_argument("--forward-header", default="X-DLR-Token", help="header carrying the token")
+    group.add_argument("--forward-form", choices=("text", "json"), default="text",
+                       help="receipt text only, or deliver_sm fields and TLVs as JSON")  # fmt: skip
+
+
+def options_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
+    """`serve_smsc` keyword arguments (all but host, clock, scenario) from parsed options."""
+    accounts = [parse_account(a) for a in args.smpp_accounts or ()] or [DEFAULT_ACCOUNT]
+    return {
+        "port": args.smpp_port,
+        "accounts": accounts,
+        "system_id": args.smsc_system_id,
+        "forward_url": args.forward_url,
+        "forward_token": args.forward_token or env.get("DLRKIT_SMPP_TOKEN"),
+        "forward_header": args.forward_header,
+        "forward_form": args.forward_form,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the SMSC alone; exit status 2 on bad options."""
+    parser = argparse.ArgumentParser(prog="python -m dlrkit.sandbox.smpp_serve",
+                                     description="An SMPP 3.4 SMSC imitation that sends delivery receipts.")  # fmt: skip
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--scenario", help="scenario file (TOML) with the mix of fates and delays")
+    parser.add_argument("--speed", type=float, default=1.0, help="sandbox clock speed (60: a minute a second)")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        options = options_from_args(args, os.environ)
+        scenario = Scenario.load(args.scenario) if args.scenario else None
+        clock = Clock(speed=args.speed)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: --speed: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve_smsc(args.host, scenario=scenario, clock=clock, **options))
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.smpp_port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
