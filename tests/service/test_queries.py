@@ -248,3 +248,10 @@ async def test_every_credential_presented_must_be_valid(svc: Service) -> None:
         "/outcomes", headers={"X-API-Key": key, "Authorization": f"Bearer {key}"}
     )
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize("code", ["¹", "²7", "0x", " ", "%00"])
+async def test_odd_codes_never_fail(svc: Service, code: str) -> None:
+    r = await svc.client.get(f"/codes/q850/{code}")
+    assert r.status_code in (404, 422)
+    assert r.json()["field"] == "code"

@@ -10,12 +10,13 @@ import pytest
 
 from dlrkit.errors import InputError
 from dlrkit.outcome import Outcome
-from dlrkit.store.base import OutcomeFilter
+from dlrkit.store.base import Incoming, OutcomeFilter
 from dlrkit.store.sql import SqlStore
 
 from .traffic import START, Traffic, incoming, iso, traffic
 
 run = asyncio.run
+DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -50,6 +51,35 @@ def test_paging_visits_every_outcome_once_in_order(
     assert [len(p) for p in pages] == [7] * 42 + [6]
     flat = [o for p in pages for o in p]
     assert flat == sorted(final.values(), key=order)
+
+
+def later(o: Outcome, **changes: object) -> Incoming:
+    """The same report a day later, as a distinct report."""
+    at = dt.datetime.fromisoformat(o.received_at or "") + DAY
+    return incoming(msgspec.structs.replace(o, received_at=iso(at), **changes))
+
+
+def test_paging_while_reports_arrive_repeats_and_skips_nothing(
+    filled: tuple[SqlStore, Traffic, dict[tuple[str, str], Outcome]],
+) -> None:
+    store, sent, final = filled
+    new_messages = [
+        later(i.outcome, message_id="late-" + i.outcome.message_id)
+        for i in traffic(messages=50, reports=150, seed=24).reports
+    ]
+    more_reports = [later(i.outcome, raw={**i.outcome.raw, "again": True}) for i in sent.reports]
+    arriving = [x for pair in zip(new_messages, more_reports, strict=False) for x in pair]
+    seen: list[tuple[str, str]] = []
+    cursor = None
+    for n in range(1000):
+        page = run(store.outcomes(OutcomeFilter(), limit=25, cursor=cursor))
+        seen += [(o.provider, o.message_id) for o in page.items]
+        run(store.ingest(arriving[n * 30 : n * 30 + 30]))  # changes rows paged and not yet paged
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == 300 + 50
+    assert set(final) < set(seen)
 
 
 def test_a_page_exactly_full_has_no_next_cursor(store: SqlStore) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -38,8 +38,10 @@ class Recorder:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> sa.Engine:
-    return engine_for(default_url(tmp_path), pool_size=2)
+def engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    engine = engine_for(default_url(tmp_path), pool_size=2)
+    yield engine
+    engine.dispose()
 
 
 def test_waiting_batches_are_committed_together(engine: sa.Engine) -> None:

@@ -58,7 +58,7 @@ class Traffic:
 
 
 def traffic(messages: int = 3000, reports: int = 10_000, seed: int = 5) -> Traffic:
-    """`reports` distinct reports about `messages` messages (reports >= 3 * messages is not needed)."""
+    """Exactly `reports` distinct reports about `messages` messages (ValueError: too few)."""
     rng = random.Random(seed)
     weights = [d[-1] for d in DESTINIES]
     timed: list[tuple[dt.datetime, Outcome]] = []

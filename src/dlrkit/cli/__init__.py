@@ -45,6 +45,8 @@ class _Handlers:
         )
         if name.startswith(("cmd_serve", "cmd_keys_")):
             module = "dlrkit.cli.service_cmds"
+        if name.startswith("cmd_sandbox"):
+            module = "dlrkit.cli.sandbox_cmds"
         return _Lazy(module, name)
 
 
@@ -156,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dlrkit.cli.service_parser import add_service_commands
 
     add_service_commands(sub, cc)
+    from dlrkit.cli.sandbox_cmds import add_sandbox_command
+
+    add_sandbox_command(sub, cc)
     return parser
 
 

@@ -206,7 +206,8 @@ def _send_sms(sandbox: Sandbox, specs: list[Spec], *, version: int, bulk_id: str
     for spec in specs:
         for to, given_id in spec.destinations:
             message, parts = _accept_sms(sandbox, spec, to, given_id, bulk_id, version)
-            entry: dict[str, Any] = {"messageId": message.id, "status": rep.status(sandbox.catalog, message.codes["status"])}
+            answer = message.codes["status"] if message.status == "rejected" else rep.PENDING_ACCEPTED
+            entry: dict[str, Any] = {"messageId": message.id, "status": rep.status(sandbox.catalog, answer)}
             if version == 3:
                 answers.append({**entry, "destination": to, "details": {"messageCount": parts}})
             else:
@@ -269,7 +270,8 @@ async def send_voice(request: Request) -> Response:
     for m, dests, validity in specs:
         for to, given_id in dests:
             message = _accept_call(sandbox, m, to, given_id, bulk_id, validity)
-            answers.append({"to": to, "status": rep.status(sandbox.catalog, message.codes["status"], "voice"), "messageId": message.id})
+            answer = message.codes["status"] if message.status == "rejected" else rep.PENDING_ACCEPTED
+            answers.append({"to": to, "status": rep.status(sandbox.catalog, answer, "voice"), "messageId": message.id})
     return JSONResponse({"bulkId": bulk_id, "messages": answers}, 200)
 
 

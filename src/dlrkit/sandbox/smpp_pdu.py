@@ -25,7 +25,12 @@ HEADER_LEN = HEADER.size
 MAX_PDU_LEN = 64 * 1024  # far above any legal 3.4 PDU; guards against a garbage length
 RESP = 0x80000000
 INTERFACE_VERSION = 0x34
+# optional parameter tags (section 5.3.2)
 TLV_SC_INTERFACE_VERSION = 0x0210
+TLV_RECEIPTED_MESSAGE_ID = 0x001E
+TLV_NETWORK_ERROR_CODE = 0x0423
+TLV_MESSAGE_PAYLOAD = 0x0424
+TLV_MESSAGE_STATE = 0x0427
 _STATUS_RE = re.compile(r"\(0x([0-9A-Fa-f]{8})\)")
 _TIME_RE = re.compile(r"(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d)(\d\d)([+R-])", re.ASCII)
 

@@ -13,24 +13,29 @@ both forms; tests check that it does.
 
 `Forwarder` also posts each receipt to dlrkit's ingest service (`POST /webhooks/smpp` with the
 shared token header), as an SMPP-to-HTTP gateway would: the text alone (`text/plain`), or the
-deliver_sm fields and TLVs as JSON, which keeps the MAP error for classification.
+deliver_sm fields and TLVs as JSON, which keeps the MAP error for classification (the text's
+`err:` is only a number whose meaning each SMSC chooses; the TLV says it is a GSM error).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import struct
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import httpx
 import msgspec
 import smpp34
-import stamina
 
-log = logging.getLogger("dlrkit.sandbox.smpp")
+from dlrkit.sandbox.clock import Clock
+from dlrkit.sandbox.delivery import Deliverer
+from dlrkit.sandbox.ledger import Callback, CallbackKind
+from dlrkit.sandbox.smpp_pdu import (
+    TLV_MESSAGE_STATE,
+    TLV_NETWORK_ERROR_CODE,
+    TLV_RECEIPTED_MESSAGE_ID,
+)
 
 ESM_CLASS_RECEIPT = 0x04
 ESM_CLASS_INTERMEDIATE = 0x20  # SMSC intermediate delivery notification (5.2.12)
@@ -70,11 +75,13 @@ class Receipt:
 
     def tlvs(self) -> list[smpp34.Tlv]:
         out = [
-            smpp34.Tlv(smpp34.TLV_RECEIPTED_MESSAGE_ID, self.message_id.encode("ascii") + b"\0"),
-            smpp34.Tlv(smpp34.TLV_MESSAGE_STATE, bytes([self.message_state])),
+            smpp34.Tlv(TLV_RECEIPTED_MESSAGE_ID, self.message_id.encode("ascii") + b"\0"),
+            smpp34.Tlv(TLV_MESSAGE_STATE, bytes([self.message_state])),
         ]
         if self.err:
-            out.append(smpp34.Tlv(smpp34.TLV_NETWORK_ERROR_CODE, struct.pack(">BH", NETWORK_GSM, self.err)))
+            out.append(
+                smpp34.Tlv(TLV_NETWORK_ERROR_CODE, struct.pack(">BH", NETWORK_GSM, self.err))
+            )
         return out
 
     def pdu(self, sequence: int, *, with_tlvs: bool = True) -> bytes:
@@ -119,66 +126,61 @@ def first_chars(short_message: bytes, data_coding: int) -> str:
     return "".join(ch if " " <= ch <= "~" else "?" for ch in text)
 
 
-class _Retryable(Exception):
-    """The ingest service answered in a way worth trying again (5xx, 408, 429)."""
-
-
 class Forwarder:
-    """Posts receipts to `url` in the background, retrying while the receiver fails."""
+    """Posts receipts to dlrkit's ingest service through the sandbox's delivery worker.
+
+    The shared `Deliverer` brings the retries (exponential backoff on the sandbox clock while
+    the receiver answers 5xx/408/429 or cannot be reached) and records every attempt on the
+    `Callback`, which the SMSC also keeps in the ledger. `start` runs the worker in a task.
+    """
 
     def __init__(
         self,
         url: str,
         token: str | None = None,
         *,
+        clock: Clock,
         header: str = "X-DLR-Token",
         form: ForwardForm = "text",
-        attempts: int = 6,
-        timeout: float = 10.0,
+        attempts: int = 8,
+        backoff: float = 10.0,
     ) -> None:
         if form not in ("text", "json"):
             raise ValueError(f"form must be 'text' or 'json', not {form!r}")
-        self.url, self.form, self.attempts = url, form, attempts
-        headers = {header: token} if token else {}
-        self._client = httpx.AsyncClient(headers=headers, timeout=timeout)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.delivered = 0
-        self.failed = 0
+        self.url, self.form, self.clock = url, form, clock
+        self._headers = {header: token} if token else {}
+        self.deliverer = Deliverer(clock, self._sign, attempts=attempts, backoff=backoff)
+        self._task: asyncio.Task[None] | None = None
 
-    def submit(self, receipt: Receipt) -> None:
-        """Queue one receipt; returns at once."""
-        task = asyncio.get_running_loop().create_task(self._post(receipt))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _sign(self, callback: Callback) -> dict[str, str]:
+        return {
+            "Content-Type": callback.content_type,
+            "User-Agent": "dlrkit-sandbox/smpp",
+            **self._headers,
+        }
 
-    async def _post(self, receipt: Receipt) -> None:
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.deliverer.run())
+
+    def send(self, receipt: Receipt, kind: CallbackKind) -> Callback:
+        """Schedule one receipt for posting now; the returned callback records its attempts."""
         if self.form == "json":
-            body = msgspec.json.encode(receipt.as_fields())
-            ctype = "application/json"
+            body, ctype = msgspec.json.encode(receipt.as_fields()), "application/json"
         else:
             body, ctype = receipt.short_message.encode("ascii", "replace"), "text/plain"
-        try:
-            async for attempt in stamina.retry_context(
-                on=(_Retryable, httpx.TransportError), attempts=self.attempts, wait_max=30.0
-            ):
-                with attempt:
-                    response = await self._client.post(self.url, content=body, headers={"content-type": ctype})
-                    if response.status_code >= 500 or response.status_code in (408, 429):
-                        raise _Retryable(f"HTTP {response.status_code}")
-            if response.is_success:
-                self.delivered += 1
-                return
-            log.warning("receipt %s refused by %s: HTTP %s %s", receipt.message_id, self.url,
-                        response.status_code, response.text[:200])  # fmt: skip
-        except (_Retryable, httpx.HTTPError) as exc:
-            log.warning("receipt %s not forwarded to %s: %s", receipt.message_id, self.url, exc)
-        self.failed += 1
+        callback = Callback(
+            receipt.message_id, "smpp", kind, self.url, body, ctype, self.clock.timestamp()
+        )
+        self.start()
+        self.deliverer.schedule(callback)
+        return callback
 
-    async def drain(self) -> None:
-        """Wait until every queued receipt is posted or given up."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def aclose(self) -> None:
-        await self.drain()
-        await self._client.aclose()
+    async def aclose(self, timeout: float = 5.0) -> None:
+        """Give queued receipts `timeout` real seconds to go out, then stop the worker."""
+        if self._task is None:
+            return
+        await self.deliverer.drain(timeout)
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None

@@ -28,7 +28,7 @@ from datetime import datetime
 
 import smpp34
 
-from dlrkit.sandbox.smpp_pdu import PduError, seconds_until
+from dlrkit.sandbox.smpp_pdu import TLV_MESSAGE_PAYLOAD, PduError, seconds_until
 
 _DIGITS = re.compile(r"\+?[0-9]{1,20}", re.ASCII)
 TON_INTERNATIONAL, TON_ALPHANUMERIC, TON_MAX = 1, 5, 6
@@ -55,7 +55,7 @@ def check_submit(sm: smpp34.SubmitSm, now: datetime) -> Checked:
         raise PduError("ESME_RINVPRTFLG", f"priority_flag {sm.priority_flag} is above 3")
     validity = seconds_until(sm.validity_period, now, "validity_period", "ESME_RINVEXPIRY")
     wait = seconds_until(sm.schedule_delivery_time, now, "schedule_delivery_time", "ESME_RINVSCHED")
-    payload = next((t.value for t in sm.tlvs if t.tag == smpp34.TLV_MESSAGE_PAYLOAD), None)
+    payload = next((t.value for t in sm.tlvs if t.tag == TLV_MESSAGE_PAYLOAD), None)
     if payload is not None and sm.short_message:
         raise PduError("ESME_RINVMSGLEN", "short_message and message_payload are both set")
     data = payload if payload is not None else sm.short_message
@@ -78,6 +78,8 @@ def check_addresses(sm: smpp34.SubmitSm) -> None:
     src = sm.source_addr
     if sm.source_addr_ton == TON_ALPHANUMERIC:
         if len(src) > ALPHANUMERIC_MAX:
-            raise PduError("ESME_RINVSRCADR", f"alphanumeric source_addr {src!r} is over 11 characters")
+            raise PduError(
+                "ESME_RINVSRCADR", f"alphanumeric source_addr {src!r} is over 11 characters"
+            )
     elif src and not _DIGITS.fullmatch(src):
         raise PduError("ESME_RINVSRCADR", f"source_addr {src!r} is not 1 to 20 digits")

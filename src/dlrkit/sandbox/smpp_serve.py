@@ -24,8 +24,9 @@ from typing import Any
 
 from dlrkit.errors import InputError
 from dlrkit.sandbox.clock import Clock
+from dlrkit.sandbox.ledger import Ledger
 from dlrkit.sandbox.scenario import Scenario
-from dlrkit.sandbox.smpp_receipts import ForwardForm, Forwarder
+from dlrkit.sandbox.smpp_receipts import Forwarder, ForwardForm
 from dlrkit.sandbox.smpp_session import Session
 from dlrkit.sandbox.smpp_smsc import DEFAULT_ACCOUNT, Account, Smsc
 
@@ -40,7 +41,7 @@ class SmscServer:
         self.smsc = smsc or Smsc()
         self.host, self.port = host, port
         self._server: asyncio.Server | None = None
-        self._sessions: set[Session] = set()
+        self._sessions: dict[Session, asyncio.Task[Any]] = {}
 
     async def start(self) -> SmscServer:
         self._server = await asyncio.start_server(self._connected, self.host, self.port)
@@ -50,11 +51,13 @@ class SmscServer:
 
     async def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = Session(self.smsc, reader, writer)
-        self._sessions.add(session)
+        task = asyncio.current_task()
+        assert task is not None
+        self._sessions[session] = task
         try:
             await session.run()
         finally:
-            self._sessions.discard(session)
+            self._sessions.pop(session, None)
 
     async def stop(self) -> None:
         """Unbind the bound ESMEs, drop the others, let queued HTTP receipts go out."""
@@ -64,6 +67,8 @@ class SmscServer:
         await self.smsc.close()
         for session in list(self._sessions):
             session.writer.close()
+        if self._sessions:  # each session ends once its connection is gone
+            await asyncio.wait(list(self._sessions.values()), timeout=2.0)
         await self._server.wait_closed()
         self._server = None
 
@@ -83,17 +88,28 @@ async def serve_smsc(
     accounts: Sequence[Account] = (DEFAULT_ACCOUNT,),
     scenario: Scenario | None = None,
     clock: Clock | None = None,
+    ledger: Ledger | None = None,
     forward_url: str | None = None,
     forward_token: str | None = None,
     forward_header: str = "X-DLR-Token",
     forward_form: ForwardForm = "text",
     system_id: str = "DLRKIT",
 ) -> None:
-    """Serve until cancelled. Pass the sandbox's own `clock` and `scenario` to share them."""
+    """Serve until cancelled. Pass the sandbox's `clock`, `scenario` and `ledger` to share them."""
+    clock = clock or Clock()
     forwarder = None
     if forward_url:
-        forwarder = Forwarder(forward_url, forward_token, header=forward_header, form=forward_form)
-    smsc = Smsc(tuple(accounts), scenario=scenario, clock=clock, forwarder=forwarder, system_id=system_id)
+        forwarder = Forwarder(
+            forward_url, forward_token, clock=clock, header=forward_header, form=forward_form
+        )
+    smsc = Smsc(
+        accounts,
+        scenario=scenario,
+        clock=clock,
+        ledger=ledger,
+        forwarder=forwarder,
+        system_id=system_id,
+    )
     async with SmscServer(smsc, host, port):
         await asyncio.Event().wait()  # until cancelled
 
@@ -113,16 +129,37 @@ def parse_account(value: str) -> Account:
 def add_arguments(parser: argparse.ArgumentParser, *, port_option: str = "--port") -> None:
     """The SMSC's options; `dlrkit sandbox` passes port_option="--smpp-port"."""
     group = parser.add_argument_group("SMPP SMSC")
-    group.add_argument(port_option, dest="smpp_port", type=int, default=DEFAULT_PORT,
-                       help=f"SMPP port (default {DEFAULT_PORT}; 0 picks a free one)")  # fmt: skip
-    group.add_argument("--account", dest="smpp_accounts", action="append", metavar="ID:PASSWORD[:TPS[:BINDS]]",
-                       help="an ESME account, repeatable (default dlrkit:sandbox, no limits)")  # fmt: skip
-    group.add_argument("--smsc-system-id", default="DLRKIT", help="system_id the SMSC answers binds with")
-    group.add_argument("--forward-url", help="also POST each receipt here (e.g. http://127.0.0.1:8000/webhooks/smpp)")
-    group.add_argument("--forward-token", help="token for the forward header (default: $DLRKIT_SMPP_TOKEN)")
+    group.add_argument(
+        port_option,
+        dest="smpp_port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"SMPP port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    group.add_argument(
+        "--account",
+        dest="smpp_accounts",
+        action="append",
+        metavar="ID:PASSWORD[:TPS[:BINDS]]",
+        help="an ESME account, repeatable (default dlrkit:sandbox, no limits)",
+    )
+    group.add_argument(
+        "--smsc-system-id", default="DLRKIT", help="system_id the SMSC answers binds with"
+    )
+    group.add_argument(
+        "--forward-url",
+        help="also POST each receipt here (e.g. http://127.0.0.1:8000/webhooks/smpp)",
+    )
+    group.add_argument(
+        "--forward-token", help="token for the forward header (default: $DLRKIT_SMPP_TOKEN)"
+    )
     group.add_argument("--forward-header", default="X-DLR-Token", help="header carrying the token")
-    group.add_argument("--forward-form", choices=("text", "json"), default="text",
-                       help="receipt text only, or deliver_sm fields and TLVs as JSON")  # fmt: skip
+    group.add_argument(
+        "--forward-form",
+        choices=("text", "json"),
+        default="text",
+        help="receipt text only, or deliver_sm fields and TLVs as JSON",
+    )
 
 
 def options_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
@@ -141,11 +178,15 @@ def options_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> dict[
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the SMSC alone; exit status 2 on bad options."""
-    parser = argparse.ArgumentParser(prog="python -m dlrkit.sandbox.smpp_serve",
-                                     description="An SMPP 3.4 SMSC imitation that sends delivery receipts.")  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m dlrkit.sandbox.smpp_serve",
+        description="An SMPP 3.4 SMSC imitation that sends delivery receipts.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--scenario", help="scenario file (TOML) with the mix of fates and delays")
-    parser.add_argument("--speed", type=float, default=1.0, help="sandbox clock speed (60: a minute a second)")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="sandbox clock speed (60: a minute a second)"
+    )
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
@@ -163,7 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_smsc(args.host, scenario=scenario, clock=clock, **options))
     except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.smpp_port}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"error: cannot listen on {args.host}:{args.smpp_port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

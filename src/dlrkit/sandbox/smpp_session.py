@@ -67,7 +67,10 @@ class Session:
     @property
     def receives(self) -> bool:
         """Bound as receiver or transceiver: may be sent deliver_sm."""
-        return self.bind in (Command.BIND_RECEIVER, Command.BIND_TRANSCEIVER) and not self.closed.is_set()
+        return (
+            self.bind in (Command.BIND_RECEIVER, Command.BIND_TRANSCEIVER)
+            and not self.closed.is_set()
+        )
 
     @property
     def transmits(self) -> bool:
@@ -117,7 +120,7 @@ class Session:
             return
         try:
             request = parse_bind(pdu.body)
-            status = self.smsc.authorize(request, command)
+            status = self.smsc.authorize(request)
         except PduError as exc:
             status = exc.status
         if status != "ESME_ROK":

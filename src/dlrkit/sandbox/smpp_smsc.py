@@ -18,24 +18,29 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import logging
 import secrets
 import time
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import smpp34
 
 from dlrkit.sandbox.clock import Clock
 from dlrkit.sandbox.fates import Fate
+from dlrkit.sandbox.ledger import CallbackKind, Ledger, Message
 from dlrkit.sandbox.scenario import Decision, Scenario
-from dlrkit.sandbox.smpp_outcomes import DEFAULT_VALIDITY, message_state, plan, receipt_codes
-from dlrkit.sandbox.smpp_pdu import BindRequest, Command
+from dlrkit.sandbox.smpp_outbox import Outboxes
+from dlrkit.sandbox.smpp_outcomes import (
+    DEFAULT_VALIDITY,
+    PROVIDER,
+    message_state,
+    plan,
+    receipt_codes,
+)
+from dlrkit.sandbox.smpp_pdu import BindRequest
 from dlrkit.sandbox.smpp_receipts import Forwarder, Receipt, first_chars
-from dlrkit.sandbox.smpp_rules import check_submit
+from dlrkit.sandbox.smpp_rules import Checked, check_submit
 from dlrkit.sandbox.smpp_session import Session
-
-log = logging.getLogger("dlrkit.sandbox.smpp")
-REDELIVER_AFTER = 2.0  # real seconds between attempts to hand a queued receipt to the ESME
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,48 +64,44 @@ class Account:
 DEFAULT_ACCOUNT = Account("dlrkit", "sandbox")
 
 
-@dataclass(slots=True)
-class _Outbox:
-    """Receipts waiting for a receiver session of one account, in order."""
-
-    queue: collections.deque[Receipt] = field(default_factory=collections.deque)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-
 class Smsc:
-    """The SMSC's state; `SmscServer` puts it on a TCP port."""
+    """The SMSC's state; `smpp_serve.SmscServer` puts it on a TCP port.
+
+    Every accepted message goes into `ledger` (the sandbox's, when shared) with its fate, the
+    codes of its final receipt and the HTTP posts of its receipts, like the HTTP imitations'.
+    """
 
     def __init__(
         self,
-        accounts: list[Account] | tuple[Account, ...] = (DEFAULT_ACCOUNT,),
+        accounts: Sequence[Account] = (DEFAULT_ACCOUNT,),
         *,
         scenario: Scenario | None = None,
         clock: Clock | None = None,
+        ledger: Ledger | None = None,
         forwarder: Forwarder | None = None,
         system_id: str = "DLRKIT",
     ) -> None:
         self.accounts = {a.system_id: a for a in accounts}
         self.scenario = scenario or Scenario()
         self.clock = clock or Clock()
+        self.ledger = ledger or Ledger()
         self.forwarder = forwarder
         self.system_id = system_id
         self.sessions: set[Session] = set()
+        self.outboxes = Outboxes(self._receivers)
         self._sent: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
-        self._counts: collections.Counter[str] = collections.Counter()
-        self._outboxes: dict[str, _Outbox] = {}
         self._lives: set[asyncio.Task[None]] = set()
 
     # --- binds ----------------------------------------------------------------------------
 
-    def authorize(self, request: BindRequest, command: Command) -> str:
+    def authorize(self, request: BindRequest) -> str:
         """The command_status name for a bind request."""
         account = self.accounts.get(request.system_id)
         if account is None:
             return "ESME_RINVSYSID"
         if not secrets.compare_digest(request.password.encode(), account.password.encode()):
             return "ESME_RINVPASWD"
-        bound = sum(1 for s in self.sessions if s.system_id == account.system_id and s.bind)
+        bound = sum(1 for s in self.sessions if s.system_id == account.system_id)
         if account.max_binds is not None and bound >= account.max_binds:
             return "ESME_RBINDFAIL"
         return "ESME_ROK"
@@ -108,10 +109,13 @@ class Smsc:
     def bound(self, session: Session) -> None:
         self.sessions.add(session)
         if session.receives:
-            self._outbox(session.system_id).wake.set()
+            self.outboxes.wake(session.system_id)
 
     def unbound(self, session: Session) -> None:
         self.sessions.discard(session)
+
+    def _receivers(self, system_id: str) -> list[Session]:
+        return [s for s in self.sessions if s.system_id == system_id and s.receives]
 
     # --- submissions ----------------------------------------------------------------------
 
@@ -122,14 +126,28 @@ class Smsc:
         if self._throttled(session.system_id):
             return "ESME_RTHROTTLED", ""
         destination = sm.destination_addr.lstrip("+")
-        n = self._counts[destination]
-        self._counts[destination] += 1
-        chosen = plan(self.scenario, destination, n)
+        chosen = plan(self.scenario, destination, self.ledger.nth(PROVIDER, destination))
         if chosen.decision is None:
             return chosen.status, ""
-        message_id = secrets.token_hex(8).upper()
+        message = self.ledger.add(
+            Message(
+                id=secrets.token_hex(8).upper(),
+                provider=PROVIDER,
+                channel="sms",
+                recipient=destination,
+                accepted_at=now.timestamp(),
+                fate=chosen.decision.fate,
+                codes={},
+                sender=sm.source_addr,
+                magic=chosen.decision.magic,
+                extra={
+                    "system_id": session.system_id,
+                    "registered_delivery": sm.registered_delivery,
+                },
+            )
+        )
         template = Receipt(
-            message_id=message_id,
+            message_id=message.id,
             recipient=sm.destination_addr,
             recipient_ton=sm.dest_addr_ton,
             recipient_npi=sm.dest_addr_npi,
@@ -145,12 +163,11 @@ class Smsc:
             final=False,
         )
         life = asyncio.get_running_loop().create_task(
-            self._live(session.system_id, template, chosen.decision, sm.registered_delivery,
-                       checked.wait, checked.validity)  # fmt: skip
+            self._live(message, template, chosen.decision, sm.registered_delivery, checked)
         )
         self._lives.add(life)
         life.add_done_callback(self._lives.discard)
-        return "ESME_ROK", message_id
+        return "ESME_ROK", message.id
 
     def _throttled(self, system_id: str) -> bool:
         limit = self.accounts[system_id].max_tps
@@ -166,83 +183,64 @@ class Smsc:
 
     async def _live(
         self,
-        system_id: str,
+        message: Message,
         template: Receipt,
         decision: Decision,
         registered: int,
-        wait: float,
-        validity: float | None,
+        checked: Checked,
     ) -> None:
         """Wait out the message's delays and emit the receipts it asked for."""
-        fate, delay = decision.fate, decision.delay
+        fate, delay, validity = decision.fate, decision.delay, checked.validity
         if decision.expires:
             delay = validity if validity is not None else DEFAULT_VALIDITY
         elif validity is not None and delay > validity:
             fate, delay = Fate.EXPIRED, validity  # the SMSC gives up when the validity ends
         codes = receipt_codes(fate)
-        wanted = registered & 0x03 == 0x01 or (registered & 0x03 == 0x02 and codes.stat != "DELIVRD")
+        message.fate = fate
+        message.codes = {"stat": codes.stat, "message_state": codes.message_state, "err": codes.err}
+        message.status = "scheduled"
+        wanted = registered & 0x03 == 0x01 or (
+            registered & 0x03 == 0x02 and codes.stat != "DELIVRD"
+        )
         intermediate = bool(registered & 0x10) and self.scenario.intermediate
-        await self.clock.sleep(wait)
+        await self.clock.sleep(checked.wait)
         if intermediate and not decision.out_of_order:
-            self._emit(system_id, _at(template, self.clock))
+            self._emit(message, _at(template, self.clock), "intermediate")
         await self.clock.sleep(delay)
         final = _at(template, self.clock, stat=codes.stat, state=codes.message_state, err=codes.err)
         if wanted:
-            self._emit(system_id, final)
+            self._emit(message, final, "final")
         if intermediate and decision.out_of_order:
-            self._emit(system_id, template)  # the ENROUTE notice, late, with its early date
+            self._emit(message, template, "intermediate")  # the ENROUTE notice, late
+        message.status = "reported"
         if wanted and decision.duplicate:
             await self.clock.sleep(decision.duplicate_after)
-            self._emit(system_id, final)
+            self._emit(message, final, "duplicate")
 
-    # --- receipts -------------------------------------------------------------------------
-
-    def _emit(self, system_id: str, receipt: Receipt) -> None:
+    def _emit(self, message: Message, receipt: Receipt, kind: CallbackKind) -> None:
         if self.forwarder is not None:
-            self.forwarder.submit(receipt)
-        box = self._outbox(system_id)
-        box.queue.append(receipt)
-        box.wake.set()
-
-    def _outbox(self, system_id: str) -> _Outbox:
-        box = self._outboxes.get(system_id)
-        if box is None:
-            box = self._outboxes[system_id] = _Outbox()
-            box.task = asyncio.get_running_loop().create_task(self._courier(system_id, box))
-        return box
-
-    async def _courier(self, system_id: str, box: _Outbox) -> None:
-        """Hands one account's receipts to its receiver sessions, in order, until each is acked."""
-        while True:
-            await box.wake.wait()
-            box.wake.clear()
-            while box.queue:
-                receivers = [s for s in self.sessions if s.system_id == system_id and s.receives]
-                if not receivers or not await receivers[0].deliver(box.queue[0]):
-                    break
-                box.queue.popleft()
-            if box.queue and any(s.system_id == system_id and s.receives for s in self.sessions):
-                await asyncio.sleep(REDELIVER_AFTER)
-                box.wake.set()
-
-    def pending(self, system_id: str) -> int:
-        """Receipts of an account still waiting for a receiver."""
-        box = self._outboxes.get(system_id)
-        return len(box.queue) if box else 0
+            message.callbacks.append(self.forwarder.send(receipt, kind))
+        self.outboxes.put(str(message.extra["system_id"]), receipt)
 
     async def close(self) -> None:
-        """Unbind every session, stop every message's life and the couriers."""
+        """Unbind every session, end every message's life, let forwarded receipts go out."""
         await asyncio.gather(*(s.unbind() for s in list(self.sessions)), return_exceptions=True)
-        tasks = [*self._lives, *(b.task for b in self._outboxes.values() if b.task)]
-        for task in tasks:
+        for task in self._lives:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self._lives, return_exceptions=True)
+        await self.outboxes.close()
         if self.forwarder is not None:
             await self.forwarder.aclose()
 
 
-def _at(template: Receipt, clock: Clock, *, stat: str = "ENROUTE", state: int | None = None,
-        err: int = 0) -> Receipt:  # fmt: skip
+def _at(
+    template: Receipt,
+    clock: Clock,
+    *,
+    stat: str = "ENROUTE",
+    state: int | None = None,
+    err: int = 0,
+) -> Receipt:
     """The template as a receipt in state `stat`, dated now."""
     return replace(
         template,
@@ -252,5 +250,3 @@ def _at(template: Receipt, clock: Clock, *, stat: str = "ENROUTE", state: int | 
         done=clock.now(),
         final=stat != "ENROUTE",
     )
-
-

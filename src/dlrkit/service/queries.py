@@ -237,6 +237,8 @@ async def explain_code(
     except UnknownCodeError as exc:
         suggestions = [{"provider": p, "code": c, "name": n} for p, c, n in exc.suggestions]
         raise ApiError(404, str(exc), "code", extra={"suggestions": suggestions}) from None
+    except ValueError:  # the catalog's code parser trips on some non-ASCII digits ("¹")
+        raise ApiError(422, f"{code!r} is neither a code nor a name", "code") from None
     return json_response({"items": [x.to_dict(cat) for x in found]})
 
 

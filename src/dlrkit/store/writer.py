@@ -1,10 +1,11 @@
 """Group commit: writer threads that gather concurrent `ingest` calls into one transaction each.
 
-A durable commit costs an fsync, a few milliseconds whatever its size. So callers do not commit
-themselves: they queue their batch and wait; a writer thread takes everything queued, writes it
-in one transaction, commits once, then resolves each caller's future. The busier the store,
-the larger the groups, and throughput grows with load instead of being capped at one fsync per
-report. SQLite has exactly one writer thread (one writer is all SQLite allows); PostgreSQL has
+A durable commit has a cost whatever its size (an fsync, round trips, statements to prepare).
+So callers do not commit themselves: they queue their batch and wait; a writer thread takes
+everything queued, writes it in one transaction, commits once, then resolves the callers'
+futures (one wake-up per event loop). The busier the store, the larger the groups: throughput
+grows with load instead of being capped at one commit per report (`bench/store.py` shows the
+gain). SQLite has exactly one writer thread (one writer is all SQLite allows); PostgreSQL has
 a few, each on its own pooled connection.
 
 A group whose transaction fails is retried one submission at a time, so a bad batch fails alone
@@ -110,8 +111,8 @@ class GroupCommitter:
         for loop, jobs in by_loop.items():  # one wake-up per event loop, not one per caller
             try:
                 loop.call_soon_threadsafe(_settle, jobs)
-            except RuntimeError:  # the loop is closed: its callers are gone, the data is stored
-                log.info("event loop closed before %d batches were acknowledged", len(jobs))
+            except RuntimeError:  # that event loop is closed: nobody is waiting any more
+                log.info("event loop closed before %d batches were answered", len(jobs))
 
     def _write(self, group: list[_Job]) -> None:
         """Set each job's result: its Stored list, or the exception that stopped it."""
