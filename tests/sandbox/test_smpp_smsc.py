@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 import smpp34
-import smpplib.client
-import smpplib.consts
-import smpplib.exceptions
-import smpplib.smpp
+import smpplib.client  # type: ignore[import-untyped]
+import smpplib.consts  # type: ignore[import-untyped]
+import smpplib.exceptions  # type: ignore[import-untyped]
+import smpplib.smpp  # type: ignore[import-untyped]
 
 from dlrkit.sandbox.clock import Clock
 from dlrkit.sandbox.scenario import Scenario
@@ -124,8 +124,9 @@ def outcome_of(payload: bytes | dict[str, object]) -> tuple[str, str]:
 async def test_transceiver_gets_an_appendix_b_receipt_with_tlvs() -> None:
     async with smsc_running() as server, esme(server) as session:
         resp = await submit(session, "33612349900", text=b"Votre colis arrive aujourd'hui")
-        assert resp.is_success and resp.command_status == 0
-        assert resp.message_id is not None and re.fullmatch(r"[0-9A-F]{16}", resp.message_id)
+        assert resp.command_status == 0
+        assert resp.message_id is not None
+        assert re.fullmatch(r"[0-9A-F]{16}", resp.message_id)
         event = await receipt(session)
     assert (event.source_addr, event.destination_addr) == ("33612349900", "ACME")
     assert (event.source_addr_ton, event.dest_addr_ton) == (1, 5)  # the submit's, swapped
@@ -168,7 +169,7 @@ async def test_magic_numbers_order_the_receipt(suffix: str, expected: tuple[Any,
     assert found.get(TLV_NETWORK_ERROR) == (struct.pack(">BH", 3, err) if err else None)
     assert outcome_of(as_fields(event)) == (outcome_state, reason)
     assert message.codes == {"stat": stat, "message_state": state, "err": err}
-    assert message.magic and message.status == "reported"
+    assert (message.magic, message.status) == (True, "reported")
 
 
 SUBMIT_MAGIC = {
@@ -220,7 +221,9 @@ async def test_each_field_rule_has_its_command_status(
 
 async def test_message_payload_alone_is_accepted_and_quoted() -> None:
     async with smsc_running() as server, esme(server) as session:
-        resp = await submit(session, "33612349900", text=b"", tlvs=[smpp34.Tlv(0x0424, b"Payload text here, long")])
+        resp = await submit(
+            session, "33612349900", text=b"", tlvs=[smpp34.Tlv(0x0424, b"Payload text here, long")]
+        )
         event = await receipt(session)
     assert resp.is_success
     assert event.short_message.decode().endswith("text:Payload text here, l")
@@ -228,7 +231,10 @@ async def test_message_payload_alone_is_accepted_and_quoted() -> None:
 
 async def test_rate_above_max_tps_is_throttled() -> None:
     async with smsc_running() as server, esme(server, "limited", "pw") as session:
-        statuses = [(await submit(session, "33612349900", registered_delivery=0)).command_status for _ in range(3)]
+        statuses = [
+            (await submit(session, "33612349900", registered_delivery=0)).command_status
+            for _ in range(3)
+        ]
         await asyncio.sleep(1.05)  # the one-second window slides on
         after = await submit(session, "33612349900", registered_delivery=0)
     assert statuses == [0, 0, status_code("ESME_RTHROTTLED")] == [0, 0, 0x58]
@@ -260,7 +266,9 @@ async def test_receipts_wait_for_a_receiver_bind_and_keep_their_order() -> None:
     ],
     ids=["none", "failure_only_delivered", "failure_only_failed", "intermediate"],
 )
-async def test_registered_delivery_decides_which_receipts(registered: int, suffix: str, stats: list[str]) -> None:
+async def test_registered_delivery_decides_which_receipts(
+    registered: int, suffix: str, stats: list[str]
+) -> None:
     async with smsc_running() as server, esme(server) as session:
         await submit(session, "3361234" + suffix, registered_delivery=registered)
         got = [await receipt(session) for _ in stats]
@@ -278,17 +286,19 @@ async def test_registered_delivery_decides_which_receipts(registered: int, suffi
 async def test_validity_shorter_than_the_delay_expires_the_message() -> None:
     scenario = Scenario.from_dict({"delays": {"delivered": [120, 120]}})
     start = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-    async with smsc_running(scenario=scenario, clock=Clock(speed=1000, start=start)) as server:
-        async with esme(server) as session:
-            await submit(session, "33612345678", validity_period="000000000100000R")  # 60 s
-            event = await receipt(session)
+    clock = Clock(speed=1000, start=start)
+    async with smsc_running(scenario=scenario, clock=clock) as server, esme(server) as session:
+        await submit(session, "33612345678", validity_period="000000000100000R")  # 60 s
+        event = await receipt(session)
     m = RECEIPT_RE.fullmatch(event.short_message.decode())
-    assert m is not None and m["stat"] == "EXPIRED"
-    assert m["submit"] == "2503030900" and m["done"] == "2503030901"
+    assert m is not None
+    assert (m["stat"], m["submit"], m["done"]) == ("EXPIRED", "2503030900", "2503030901")
 
 
 async def test_ordinary_numbers_follow_the_shared_scenario_mix() -> None:
-    scenario = Scenario.from_dict({"seed": 11, "mix": {"delivered": 50, "unknown_subscriber": 30, "busy": 20}})
+    scenario = Scenario.from_dict(
+        {"seed": 11, "mix": {"delivered": 50, "unknown_subscriber": 30, "busy": 20}}
+    )
     numbers = [f"336123456{i:02d}" for i in range(24)]
     async with smsc_running(scenario=scenario) as server, esme(server) as session:
         ids = {(await submit(session, n)).message_id: n for n in numbers}
@@ -340,8 +350,12 @@ BIND_CASES = {
 }
 
 
-@pytest.mark.parametrize(("system_id", "password", "how", "name"), BIND_CASES.values(), ids=BIND_CASES)
-async def test_bind_checks_system_id_and_password(system_id: str, password: str, how: str, name: str) -> None:
+@pytest.mark.parametrize(
+    ("system_id", "password", "how", "name"), BIND_CASES.values(), ids=BIND_CASES
+)
+async def test_bind_checks_system_id_and_password(
+    system_id: str, password: str, how: str, name: str
+) -> None:
     async with smsc_running() as server:
         status = await asyncio.to_thread(_bind, server.port, system_id, password, how)
     assert status == status_code(name)
@@ -443,7 +457,9 @@ async def ingest_service(tmp_path: Path, token: str) -> AsyncIterator[tuple[str,
     from dlrkit.service.app import create_app  # late: see tests/service/conftest.py
     from dlrkit.service.settings import Settings
 
-    app = create_app(Settings.from_env({"DLRKIT_DATA_DIR": str(tmp_path), "DLRKIT_SMPP_TOKEN": token}))
+    app = create_app(
+        Settings.from_env({"DLRKIT_DATA_DIR": str(tmp_path), "DLRKIT_SMPP_TOKEN": token})
+    )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, "127.0.0.1", port, log_level="warning"))
     task = asyncio.create_task(server.serve())
@@ -458,7 +474,10 @@ async def ingest_service(tmp_path: Path, token: str) -> AsyncIterator[tuple[str,
 
 @pytest.mark.parametrize(
     ("form", "reasons"),
-    [("text", ["none", "unknown", "expired"]), ("json", ["none", "recipient_unreachable", "expired"])],
+    [
+        ("text", ["none", "unknown", "expired"]),
+        ("json", ["none", "recipient_unreachable", "expired"]),
+    ],
 )
 async def test_receipts_are_forwarded_to_the_ingest_service(
     tmp_path: Path, form: str, reasons: list[str]
@@ -468,26 +487,41 @@ async def test_receipts_are_forwarded_to_the_ingest_service(
     clock = Clock(speed=FAST)
     async with ingest_service(tmp_path, "t0ken") as (base, app):
         forwarder = Forwarder(f"{base}/webhooks/smpp", "t0ken", clock=clock, form=form)  # type: ignore[arg-type]
-        async with smsc_running(clock=clock, forwarder=forwarder) as server, esme(server) as session:
+        async with (
+            smsc_running(clock=clock, forwarder=forwarder) as server,
+            esme(server) as session,
+        ):
             ids = [(await submit(session, f"4420794990{i}")).message_id for i in (0, 1, 3)]
             for _ in ids:
                 await receipt(session)
             assert await forwarder.deliverer.drain(5)
             messages = server.smsc.ledger.select("smpp")
         _, key = await app.state.store.create_key("tests")
-        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}) as http:
-            stored = [(await http.get(f"/messages/{i}", params={"provider": "smpp"})).json()["outcome"] for i in ids]
+        async with httpx.AsyncClient(
+            base_url=base, headers={"Authorization": f"Bearer {key}"}
+        ) as http:
+            stored = [
+                (await http.get(f"/messages/{i}", params={"provider": "smpp"})).json()["outcome"]
+                for i in ids
+            ]
     assert [(o["state"], o["reason"]) for o in stored] == list(
         zip(["delivered", "undelivered", "expired"], reasons, strict=True)
     )
-    assert all(cb.outcome == "delivered" and cb.attempts[-1].status == 200 for m in messages for cb in m.callbacks)
+    assert all(
+        cb.outcome == "delivered" and cb.attempts[-1].status == 200
+        for m in messages
+        for cb in m.callbacks
+    )
 
 
 async def test_a_wrong_token_is_refused_and_not_retried(tmp_path: Path) -> None:
     clock = Clock(speed=FAST)
     async with ingest_service(tmp_path, "t0ken") as (base, _):
         forwarder = Forwarder(f"{base}/webhooks/smpp", "wrong", clock=clock)
-        async with smsc_running(clock=clock, forwarder=forwarder) as server, esme(server) as session:
+        async with (
+            smsc_running(clock=clock, forwarder=forwarder) as server,
+            esme(server) as session,
+        ):
             await submit(session, "33612349900")
             await receipt(session)
             assert await forwarder.deliverer.drain(5)
@@ -511,7 +545,9 @@ async def test_a_wrong_token_is_refused_and_not_retried(tmp_path: Path) -> None:
     ],
     ids=["no_password", "long_password", "tps_not_a_number", "missing_scenario", "speed_zero"],
 )
-def test_main_names_the_bad_option(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_names_the_bad_option(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
 
@@ -556,4 +592,3 @@ async def test_main_serves_until_interrupted() -> None:
         assert proc.wait(5) == 0
     assert resp.is_success
     assert f"id:{resp.message_id} " in event.short_message.decode()
-
