@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dlrkit.catalog import Catalog, Entry
     from dlrkit.errors import CatalogError, DlrkitError, InputError, UnknownCodeError
-    from dlrkit.explain import Explanation, explain, translate
-    from dlrkit.normalize import normalize
+    from dlrkit.explainer import Explanation, explain, translate
+    from dlrkit.normalizer import normalize
     from dlrkit.outcome import Channel, NativeCode, Outcome, Report
     from dlrkit.rules import Rules
     from dlrkit.vocab import Party, Reason, Retry, State
@@ -51,10 +51,10 @@ _HOME = {
     "DlrkitError": "dlrkit.errors",
     "InputError": "dlrkit.errors",
     "UnknownCodeError": "dlrkit.errors",
-    "Explanation": "dlrkit.explain",
-    "explain": "dlrkit.explain",
-    "translate": "dlrkit.explain",
-    "normalize": "dlrkit.normalize",
+    "Explanation": "dlrkit.explainer",
+    "explain": "dlrkit.explainer",
+    "translate": "dlrkit.explainer",
+    "normalize": "dlrkit.normalizer",
     "Channel": "dlrkit.outcome",
     "NativeCode": "dlrkit.outcome",
     "Outcome": "dlrkit.outcome",

@@ -76,14 +76,20 @@ def receiver() -> Iterator[Receiver]:
     rec = Receiver(f"http://127.0.0.1:{port}")
 
     async def record(request: Request) -> Response:
-        rec.calls.append(Received(request.url.path, request.url.query, dict(request.headers), await request.body()))
+        rec.calls.append(
+            Received(
+                request.url.path, request.url.query, dict(request.headers), await request.body()
+            )
+        )
         if rec.fail_first > 0:
             rec.fail_first -= 1
             return JSONResponse({"error": "try later"}, 503)
         return JSONResponse({"ok": True}, rec.answer)
 
     app = Starlette(routes=[Route("/{path:path}", record, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -143,7 +149,9 @@ def sandbox_factory() -> SandboxFactory:
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5555))
-            async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://sandbox.test"
+            ) as http:
                 yield Client(app, http)
 
     return make

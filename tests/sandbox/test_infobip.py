@@ -10,24 +10,34 @@ from typing import Any
 
 import pytest
 
-from dlrkit.normalize import normalize
+from dlrkit.normalizer import normalize
 from dlrkit.sandbox.fates import Fate
-
 from tests.sandbox.conftest import INFOBIP_AUTH, Receiver, SandboxFactory
 
 pytestmark = pytest.mark.anyio
 
 
 def sms(*to: str, text: str = "Your code is 1234", **extra: Any) -> dict[str, Any]:
-    return {"messages": [{"from": "Shop", "destinations": [{"to": t} for t in to], "text": text, **extra}]}
+    return {
+        "messages": [
+            {"from": "Shop", "destinations": [{"to": t} for t in to], "text": text, **extra}
+        ]
+    }
 
 
-async def test_accepted_then_reported_signed_and_parsed_by_dlrkit(sandbox_factory: SandboxFactory, receiver: Receiver) -> None:
+async def test_accepted_then_reported_signed_and_parsed_by_dlrkit(
+    sandbox_factory: SandboxFactory, receiver: Receiver
+) -> None:
     async with sandbox_factory(receiver.url) as sb:
-        r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", callbackData="order=7"))
+        r = await sb.http.post(
+            "/sms/2/text/advanced",
+            headers=INFOBIP_AUTH,
+            json=sms("33612349900", callbackData="order=7"),
+        )
         assert r.status_code == 200
         [entry] = r.json()["messages"]
-        assert entry["status"]["id"] == 26 and entry["status"]["name"] == "PENDING_ACCEPTED"
+        assert entry["status"]["id"] == 26
+        assert entry["status"]["name"] == "PENDING_ACCEPTED"
         assert (entry["to"], entry["smsCount"]) == ("33612349900", 1)
         [call] = await receiver.wait_for(1)
     assert call.path == "/webhooks/infobip"
@@ -36,7 +46,10 @@ async def test_accepted_then_reported_signed_and_parsed_by_dlrkit(sandbox_factor
     [result] = json.loads(call.body)["results"]
     assert result["messageId"] == entry["messageId"]
     assert result["callbackData"] == "order=7"
-    assert (result["status"]["name"], result["error"]["name"]) == ("DELIVERED_TO_HANDSET", "NO_ERROR")
+    assert (result["status"]["name"], result["error"]["name"]) == (
+        "DELIVERED_TO_HANDSET",
+        "NO_ERROR",
+    )
     [outcome] = normalize(call.body, "infobip")
     assert (outcome.state.value, outcome.reason.value, outcome.final) == ("delivered", "none", True)
 
@@ -52,10 +65,18 @@ async def test_accepted_then_reported_signed_and_parsed_by_dlrkit(sandbox_factor
     ],
 )
 async def test_magic_numbers_order_sms_fates(
-    sandbox_factory: SandboxFactory, receiver: Receiver, suffix: str, status: int, error: int, state: str, reason: str
+    sandbox_factory: SandboxFactory,
+    receiver: Receiver,
+    suffix: str,
+    status: int,
+    error: int,
+    state: str,
+    reason: str,
 ) -> None:
     async with sandbox_factory(receiver.url, {"delays": {"default": 2, "expired": 5}}) as sb:
-        await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("3361234" + suffix))
+        await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("3361234" + suffix)
+        )
         [call] = await receiver.wait_for(1)
     [result] = json.loads(call.body)["results"]
     assert (result["status"]["id"], result["error"]["id"]) == (status, error)
@@ -71,7 +92,9 @@ async def test_magic_numbers_order_sms_fates(
         ("447700900123", 52, "REJECTED_DESTINATION"),  # a UK drama range, not allocated
     ],
 )
-async def test_prefix_and_length_checks(sandbox_factory: SandboxFactory, receiver: Receiver, to: str, status: int, name: str) -> None:
+async def test_prefix_and_length_checks(
+    sandbox_factory: SandboxFactory, receiver: Receiver, to: str, status: int, name: str
+) -> None:
     async with sandbox_factory(receiver.url) as sb:
         r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms(to))
         assert r.json()["messages"][0]["status"]["id"] == status
@@ -84,7 +107,9 @@ async def test_prefix_and_length_checks(sandbox_factory: SandboxFactory, receive
 async def test_sender_registration(sandbox_factory: SandboxFactory) -> None:
     async with sandbox_factory() as sb:
         sb.sandbox.store.update({"infobip": {"registered_senders": ["Shop"]}})
-        ok = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900"))
+        ok = await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900")
+        )
         body = sms("33612349900")
         body["messages"][0]["from"] = "Unknown"
         refused = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=body)
@@ -100,42 +125,66 @@ async def test_sender_registration(sandbox_factory: SandboxFactory) -> None:
         ("é" * 2001, 25),  # 14 GSM-7 parts, but 4002 bytes of UTF-8
     ],
 )
-async def test_25_parts_or_4000_bytes(sandbox_factory: SandboxFactory, text: str, status: int) -> None:
+async def test_25_parts_or_4000_bytes(
+    sandbox_factory: SandboxFactory, text: str, status: int
+) -> None:
     async with sandbox_factory() as sb:
-        r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text=text))
+        r = await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text=text)
+        )
     assert r.json()["messages"][0]["status"]["id"] == status
 
 
-async def test_flooding_filter_20_different_6_identical_per_hour(sandbox_factory: SandboxFactory, receiver: Receiver) -> None:
+async def test_flooding_filter_20_different_6_identical_per_hour(
+    sandbox_factory: SandboxFactory, receiver: Receiver
+) -> None:
     async with sandbox_factory(receiver.url, speed=1.0) as sb:
         statuses = []
         for _ in range(7):
-            r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text="same"))
+            r = await sb.http.post(
+                "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text="same")
+            )
             statuses.append(r.json()["messages"][0]["status"]["id"])
         assert statuses == [26] * 6 + [20]
         for i in range(14):
-            r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text=f"text {i}"))
+            r = await sb.http.post(
+                "/sms/2/text/advanced",
+                headers=INFOBIP_AUTH,
+                json=sms("33612349900", text=f"text {i}"),
+            )
             statuses.append(r.json()["messages"][0]["status"]["id"])
         assert statuses[7:] == [26] * 14  # 6 + 14 = 20 accepted in the hour
-        r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text="one more"))
+        r = await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text="one more")
+        )
         assert r.json()["messages"][0]["status"]["name"] == "REJECTED_FLOODING_FILTER"
-        other = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349901", text="same"))
+        other = await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349901", text="same")
+        )
         assert other.json()["messages"][0]["status"]["id"] == 26  # per destination
         errors = [m["codes"]["error"] for m in sb.messages() if m["codes"]["status"] == 20]
         assert errors == [4104, 4103]
         sb.sandbox.clock.set(sb.sandbox.clock.now() + timedelta(hours=1, seconds=1))
-        r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text="same"))
+        r = await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text="same")
+        )
         assert r.json()["messages"][0]["status"]["id"] == 26  # an hour later the window is free
 
 
-async def test_flooding_report_names_the_error(sandbox_factory: SandboxFactory, receiver: Receiver) -> None:
+async def test_flooding_report_names_the_error(
+    sandbox_factory: SandboxFactory, receiver: Receiver
+) -> None:
     async with sandbox_factory(receiver.url) as sb:
         sb.sandbox.store.update({"infobip": {"flood_identical": 1}})
         for _ in range(2):
-            await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text="same"))
+            await sb.http.post(
+                "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", text="same")
+            )
         await receiver.wait_for(2)
     flooded = [json.loads(c.body)["results"][0] for c in receiver.calls if b"FLOODING" in c.body]
-    assert [(r["status"]["id"], r["error"]["id"], r["error"]["name"]) for r in flooded] == [(20, 4104, "EC_DESTINATION_TXT_FLOODING")]
+    assert [(r["status"]["id"], r["error"]["id"], r["error"]["name"]) for r in flooded] == [
+        (20, 4104, "EC_DESTINATION_TXT_FLOODING")
+    ]
     [outcome] = normalize(json.dumps({"results": flooded}).encode(), "infobip")
     assert (outcome.state.value, outcome.reason.value) == ("rejected", "rate_limited")
 
@@ -143,28 +192,43 @@ async def test_flooding_report_names_the_error(sandbox_factory: SandboxFactory, 
 async def test_credits(sandbox_factory: SandboxFactory) -> None:
     async with sandbox_factory() as sb:
         sb.sandbox.store.update({"infobip": {"credits": 0.015, "sms_price": 0.01}})
-        first = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900"))
-        second = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900"))
+        first = await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900")
+        )
+        second = await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900")
+        )
         assert sb.sandbox.store.state.infobip.credits == pytest.approx(0.005)
     assert first.json()["messages"][0]["status"]["id"] == 26
     assert second.json()["messages"][0]["status"]["name"] == "REJECTED_NOT_ENOUGH_CREDITS"
 
 
-async def test_validity_period_expires_late_reports(sandbox_factory: SandboxFactory, receiver: Receiver) -> None:
+async def test_validity_period_expires_late_reports(
+    sandbox_factory: SandboxFactory, receiver: Receiver
+) -> None:
     scenario = {"delays": {"delivered": 120}}  # the report would come after 2 minutes
     async with sandbox_factory(receiver.url, scenario, speed=600) as sb:
-        await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", validityPeriod=1))
+        await sb.http.post(
+            "/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349900", validityPeriod=1)
+        )
         [call] = await receiver.wait_for(1)
         [message] = sb.messages()
     result = json.loads(call.body)["results"][0]
-    assert (result["status"]["name"], result["error"]["name"]) == ("EXPIRED_EXPIRED", "EC_VALIDITYEXPIRED")
+    assert (result["status"]["name"], result["error"]["name"]) == (
+        "EXPIRED_EXPIRED",
+        "EC_VALIDITYEXPIRED",
+    )
     assert message["fate"] == Fate.EXPIRED
     assert message["callbacks"][0]["due"] - message["accepted_at"] == pytest.approx(60)
 
 
 async def test_default_validity_is_48_hours(sandbox_factory: SandboxFactory) -> None:
     async with sandbox_factory("http://127.0.0.1:9") as sb:  # never due within the test
-        await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json=sms("33612349903", validityPeriod=10_000))
+        await sb.http.post(
+            "/sms/2/text/advanced",
+            headers=INFOBIP_AUTH,
+            json=sms("33612349903", validityPeriod=10_000),
+        )
         [message] = sb.messages()
     assert message["codes"] == {"status": 15, "error": 4101}
     assert message["callbacks"][0]["due"] - message["accepted_at"] == pytest.approx(48 * 3600)
@@ -174,25 +238,51 @@ async def test_whole_request_errors_in_infobip_format(sandbox_factory: SandboxFa
     async with sandbox_factory() as sb:
         r = await sb.http.post("/sms/2/text/advanced", json=sms("33612349900"))
         assert r.status_code == 401
-        assert r.json() == {"requestError": {"serviceException": {"messageId": "UNAUTHORIZED", "text": "Invalid login details"}}}
-        r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, json={"messages": [{"destinations": [{"to": ""}], "text": "x"}]})
+        assert r.json() == {
+            "requestError": {
+                "serviceException": {"messageId": "UNAUTHORIZED", "text": "Invalid login details"}
+            }
+        }
+        r = await sb.http.post(
+            "/sms/2/text/advanced",
+            headers=INFOBIP_AUTH,
+            json={"messages": [{"destinations": [{"to": ""}], "text": "x"}]},
+        )
         assert r.status_code == 400
-        assert r.json()["requestError"]["serviceException"]["validationErrors"] == {"messages[0].destinations[0].to": ["must not be blank"]}
+        assert r.json()["requestError"]["serviceException"]["validationErrors"] == {
+            "messages[0].destinations[0].to": ["must not be blank"]
+        }
         r = await sb.http.post("/sms/2/text/advanced", headers=INFOBIP_AUTH, content=b"{not json")
-        assert r.status_code == 400 and "body" in r.json()["requestError"]["serviceException"]["validationErrors"]
-        r = await sb.http.post("/sms/3/messages", headers=INFOBIP_AUTH, json={"messages": [{"destinations": [{"to": "33612349900"}], "content": {}}]})
+        assert r.status_code == 400
+        assert "body" in r.json()["requestError"]["serviceException"]["validationErrors"]
+        r = await sb.http.post(
+            "/sms/3/messages",
+            headers=INFOBIP_AUTH,
+            json={"messages": [{"destinations": [{"to": "33612349900"}], "content": {}}]},
+        )
         assert r.status_code == 400
         assert r.json()["errorCode"] == "E400"
-        assert r.json()["violations"] == [{"property": "messages[0].content.text", "violation": "must not be blank"}]
+        assert r.json()["violations"] == [
+            {"property": "messages[0].content.text", "violation": "must not be blank"}
+        ]
 
 
 async def test_v3_send_and_report(sandbox_factory: SandboxFactory, receiver: Receiver) -> None:
-    body = {"messages": [{"sender": "Shop", "destinations": [{"to": "33612349901"}], "content": {"text": "x" * 200},
-                          "options": {"validityPeriod": {"amount": 2, "timeUnit": "HOURS"}}}]}
+    body = {
+        "messages": [
+            {
+                "sender": "Shop",
+                "destinations": [{"to": "33612349901"}],
+                "content": {"text": "x" * 200},
+                "options": {"validityPeriod": {"amount": 2, "timeUnit": "HOURS"}},
+            }
+        ]
+    }
     async with sandbox_factory(receiver.url) as sb:
         r = await sb.http.post("/sms/3/messages", headers=INFOBIP_AUTH, json=body)
         [entry] = r.json()["messages"]
-        assert entry["destination"] == "33612349901" and entry["details"] == {"messageCount": 2}
+        assert entry["destination"] == "33612349901"
+        assert entry["details"] == {"messageCount": 2}
         [call] = await receiver.wait_for(1)
     result = json.loads(call.body)["results"][0]
     assert (result["sender"], result["messageCount"], result["error"]["id"]) == ("Shop", 2, 27)
@@ -201,7 +291,17 @@ async def test_v3_send_and_report(sandbox_factory: SandboxFactory, receiver: Rec
 
 
 def voice(to: str, **extra: Any) -> dict[str, Any]:
-    return {"messages": [{"from": "41793026700", "destinations": [{"to": to}], "text": "Your appointment is at ten", "language": "en", **extra}]}
+    return {
+        "messages": [
+            {
+                "from": "41793026700",
+                "destinations": [{"to": to}],
+                "text": "Your appointment is at ten",
+                "language": "en",
+                **extra,
+            }
+        ]
+    }
 
 
 @pytest.mark.parametrize(
@@ -214,10 +314,20 @@ def voice(to: str, **extra: Any) -> dict[str, Any]:
         ("9900", {"ringTimeout": 5}, 9, 10200, "recipient_no_answer"),  # rings 8 s, timeout 5 s
     ],
 )
-async def test_voice_reports(sandbox_factory: SandboxFactory, receiver: Receiver, suffix: str, extra: dict[str, Any], status: int, error: int, reason: str) -> None:
+async def test_voice_reports(
+    sandbox_factory: SandboxFactory,
+    receiver: Receiver,
+    suffix: str,
+    extra: dict[str, Any],
+    status: int,
+    error: int,
+    reason: str,
+) -> None:
     scenario = {"delays": {"default": 3, "delivered": 20, "answer": 8}}
     async with sandbox_factory(receiver.url, scenario) as sb:
-        r = await sb.http.post("/tts/3/advanced", headers=INFOBIP_AUTH, json=voice("3361234" + suffix, **extra))
+        r = await sb.http.post(
+            "/tts/3/advanced", headers=INFOBIP_AUTH, json=voice("3361234" + suffix, **extra)
+        )
         assert r.json()["messages"][0]["status"]["id"] == 26
         [call] = await receiver.wait_for(1)
     result = json.loads(call.body)["results"][0]
@@ -239,10 +349,17 @@ async def test_voice_reports(sandbox_factory: SandboxFactory, receiver: Receiver
         ({"notifyContentType": "text/plain"}, 57, "REJECTED_INVALID_NOTIFY_CONTENT_TYPE"),
     ],
 )
-async def test_voice_parameter_rules(sandbox_factory: SandboxFactory, extra: dict[str, Any], status: int, name: str) -> None:
+async def test_voice_parameter_rules(
+    sandbox_factory: SandboxFactory, extra: dict[str, Any], status: int, name: str
+) -> None:
     async with sandbox_factory() as sb:
-        r = await sb.http.post("/tts/3/advanced", headers=INFOBIP_AUTH, json=voice("33612349900", **extra))
-    assert (r.json()["messages"][0]["status"]["id"], r.json()["messages"][0]["status"]["name"]) == (status, name)
+        r = await sb.http.post(
+            "/tts/3/advanced", headers=INFOBIP_AUTH, json=voice("33612349900", **extra)
+        )
+    assert (r.json()["messages"][0]["status"]["id"], r.json()["messages"][0]["status"]["name"]) == (
+        status,
+        name,
+    )
 
 
 async def test_voice_credits(sandbox_factory: SandboxFactory) -> None:

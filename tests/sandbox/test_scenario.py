@@ -40,7 +40,12 @@ def test_mix_is_followed_and_deterministic(tmp_path: Path) -> None:
     assert shares[Fate.ABSENT_SUBSCRIBER] == pytest.approx(0.05, abs=0.005)
     assert shares[Fate.UNKNOWN_SUBSCRIBER] == pytest.approx(0.03, abs=0.005)
     assert shares[Fate.EXPIRED] == pytest.approx(0.02, abs=0.005)
-    assert set(counts) == {Fate.DELIVERED, Fate.ABSENT_SUBSCRIBER, Fate.UNKNOWN_SUBSCRIBER, Fate.EXPIRED}
+    assert set(counts) == {
+        Fate.DELIVERED,
+        Fate.ABSENT_SUBSCRIBER,
+        Fate.UNKNOWN_SUBSCRIBER,
+        Fate.EXPIRED,
+    }
     again = [Scenario.load(path).decide("infobip", n, 0).fate for n in numbers]
     assert again == fates  # same seed, same fates
     reseeded = Scenario.load(path)
@@ -49,7 +54,9 @@ def test_mix_is_followed_and_deterministic(tmp_path: Path) -> None:
 
 
 def test_decisions_depend_on_provider_recipient_and_rank() -> None:
-    scenario = Scenario.from_dict({"seed": 1, "mix": {"delivered": 1, "busy": 1}, "delays": {"delivered": [2, 20]}})
+    scenario = Scenario.from_dict(
+        {"seed": 1, "mix": {"delivered": 1, "busy": 1}, "delays": {"delivered": [2, 20]}}
+    )
     one = scenario.decide("plivo", "+33612345678", 0)
     assert scenario.decide("plivo", "+33612345678", 0) == one
     assert scenario.decide("infobip", "+33612345678", 0).delay != one.delay  # another stream
@@ -58,7 +65,9 @@ def test_decisions_depend_on_provider_recipient_and_rank() -> None:
 
 
 def test_delays_duplicates_and_expiry() -> None:
-    scenario = Scenario.from_dict({"delays": {"delivered": [2, 20], "default": 7}, "reports": {"duplicates": 1.0}})
+    scenario = Scenario.from_dict(
+        {"delays": {"delivered": [2, 20], "default": 7}, "reports": {"duplicates": 1.0}}
+    )
     delivered = [scenario.decide("x", f"+3361234{n:04d}", 0) for n in range(100)]
     assert all(2 <= d.delay <= 20 and d.duplicate for d in delivered)
     absent = scenario.decide("x", "+33612349901", 0)  # a magic number: absent subscriber

@@ -1,9 +1,10 @@
 """The sandbox SMSC against real SMPP clients on loopback ports.
 
-Clients: smpp34's asyncio client (bind, submit_sm, deliver_sm receipts) and smpplib (binds and
-the session state machine; smpp34's client does not report why a bind was refused). Receipts
-are read back through dlrkit's own SMPP adapter and classifier, and forwarded to a real
-`dlrkit serve` app over HTTP.
+Clients: smpp34's asyncio client (bind, submit_sm, deliver_sm receipts), smpplib (binds and
+the session state machine; smpp34's client does not report why a bind was refused) and, when
+Debian's kannel package is installed, Kannel's bearerbox and smsbox as an independent ESME.
+Receipts are read back through dlrkit's own SMPP adapter and classifier, and forwarded to a
+real `dlrkit serve` app over HTTP.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import socket
 import struct
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,7 +113,7 @@ def as_fields(event: smpp34.DeliverSmEvent) -> dict[str, object]:
 
 
 def outcome_of(payload: bytes | dict[str, object]) -> tuple[str, str]:
-    from dlrkit.normalize import normalize  # late: see tests/service/conftest.py _late_imports
+    from dlrkit.normalizer import normalize  # late: see tests/service/conftest.py _late_imports
 
     body = json.dumps(payload).encode() if isinstance(payload, dict) else payload
     [outcome] = normalize(body, "smpp")
@@ -421,13 +423,54 @@ async def test_unframeable_and_unknown_pdus_get_generic_nack() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         writer.write(struct.pack(">IIII", 16, 0x00000999, 0, 7))  # unknown command_id
         nack = struct.unpack(">IIII", await reader.readexactly(16))
+        writer.write(struct.pack(">IIII", 16, 0x00000102, 0, 9))  # alert_notification: no resp PDU
+        alert = struct.unpack(">IIII", await reader.readexactly(16))
         writer.write(struct.pack(">IIII", 8, 0x15, 0, 8))  # command_length below the header
         bad = struct.unpack(">IIII", await reader.readexactly(16))
         closed = await asyncio.wait_for(reader.read(1), 5)
         writer.close()
     assert nack == (16, 0x80000000, status_code("ESME_RINVCMDID"), 7)
+    assert alert == (16, 0x80000000, status_code("ESME_RINVCMDID"), 9)
     assert bad == (16, 0x80000000, status_code("ESME_RINVCMDLEN"), 0)
     assert closed == b""
+
+
+async def test_a_malformed_submit_sm_gets_smpp34s_status_and_the_session_goes_on() -> None:
+    codec = smpplib.client.Client("127.0.0.1", 0, allow_unknown_opt_params=True)  # never connects
+    bind = smpplib.smpp.make_pdu(
+        "bind_transceiver", client=codec, system_id="esme1", password="secret"
+    )
+    good = smpp34.SubmitSm("ACME", "33612349900", b"hi", source_addr_ton=5, sequence_number=3)
+    bad = bytearray(smpp34.SubmitSm("ACME", "33612349900", b"hello", sequence_number=2).encode())
+    bad[-6] = 200  # sm_length far beyond the octets that follow
+    async with smsc_running() as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(bind.generate() + bytes(bad) + good.encode())
+        answers = []
+        for _ in range(3):
+            length, command, status, sequence = struct.unpack(">IIII", await reader.readexactly(16))
+            await reader.readexactly(length - 16)
+            answers.append((command, status, sequence))
+        writer.close()
+    assert answers == [
+        (0x80000009, 0, bind.sequence),
+        (0x80000004, status_code("ESME_RINVPARLEN"), 2),
+        (0x80000004, 0, 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("error", "name"),
+    [
+        ("ESME_RINVPARLEN (0x000000C2)", "ESME_RINVPARLEN"),
+        ("ESME_RNOTINCATALOG (0x00000999)", "ESME_RSYSERR"),
+        ("bind timed out", "ESME_RSYSERR"),
+    ],
+)
+def test_codec_errors_map_to_catalog_statuses(error: str, name: str) -> None:
+    from dlrkit.sandbox.smpp_pdu import _status_name
+
+    assert _status_name(error) == name
 
 
 async def test_stopping_the_smsc_unbinds_its_esmes() -> None:
@@ -448,6 +491,40 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class HttpRecorder:
+    """A minimal HTTP server recording each request; the first `fail_first` get a 503."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []  # target, headers, body
+        self.fail_first = fail_first
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    @property
+    def paths(self) -> list[str]:
+        return [target for target, _, _ in self.requests]
+
+    async def __aenter__(self) -> HttpRecorder:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = dict(line.lower().split(": ", 1) for line in head[1:] if ": " in line)
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        self.requests.append((head[0].split(" ")[1], headers, body))
+        failing = len(self.requests) <= self.fail_first
+        writer.write(b"HTTP/1.0 503 Busy\r\n\r\n" if failing else b"HTTP/1.0 200 OK\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
 
 
 @asynccontextmanager
@@ -531,6 +608,29 @@ async def test_a_wrong_token_is_refused_and_not_retried(tmp_path: Path) -> None:
     assert [a.status for a in callback.attempts] == [403]
 
 
+async def test_forwarding_retries_while_the_receiver_fails() -> None:
+    clock = Clock(speed=FAST)
+    async with HttpRecorder(fail_first=2) as receiver:
+        url = f"http://127.0.0.1:{receiver.port}/webhooks/smpp"
+        forwarder = Forwarder(url, "t0ken", clock=clock, header="X-Relay-Token")
+        async with (
+            smsc_running(clock=clock, forwarder=forwarder) as server,
+            esme(server) as session,
+        ):
+            await submit(session, "33612349901")
+            sent = await receipt(session)
+            assert await forwarder.deliverer.drain(5)
+            [message] = server.smsc.ledger.select("smpp")
+    assert [a.status for a in message.callbacks[0].attempts] == [503, 503, 200]
+    target, headers, body = receiver.requests[-1]
+    assert (target, headers["x-relay-token"], headers["content-type"]) == (
+        "/webhooks/smpp",
+        "t0ken",
+        "text/plain",
+    )
+    assert body == sent.short_message
+
+
 # --- running it: main() -------------------------------------------------------------------
 
 
@@ -539,7 +639,7 @@ async def test_a_wrong_token_is_refused_and_not_retried(tmp_path: Path) -> None:
     [
         (["--account", "esme1"], "--account: expected system_id:password"),
         (["--account", "esme1:password-too-long"], "--account: password must be at most 8"),
-        (["--account", "esme1:pw:fast"], "--account: invalid literal"),
+        (["--account", "esme1:pw:fast"], "--account: max_tps must be a whole number, got 'fast'"),
         (["--scenario", "/nonexistent.toml"], "cannot read /nonexistent.toml"),
         (["--speed", "0"], "--speed: speed must be between"),
     ],
@@ -555,6 +655,7 @@ def test_main_names_the_bad_option(
 def test_parse_account() -> None:
     assert parse_account("esme1:secret:50:2") == Account("esme1", "secret", 50, 2)
     assert parse_account("esme1:secret") == Account("esme1", "secret")
+    assert parse_account("esme1:secret::3") == Account("esme1", "secret", None, 3)
 
 
 @contextmanager
@@ -582,6 +683,9 @@ async def test_main_serves_until_interrupted() -> None:
             except (smpp34.SmppError, TimeoutError):
                 await client.stop()
                 await asyncio.sleep(0.05)
+        else:
+            proc.kill()
+            raise AssertionError(f"the SMSC never accepted a bind: {proc.communicate()[1]}")
         try:
             resp = await submit(session, "33612349900")
             event = await receipt(session)
@@ -592,3 +696,124 @@ async def test_main_serves_until_interrupted() -> None:
         assert proc.wait(5) == 0
     assert resp.is_success
     assert f"id:{resp.message_id} " in event.short_message.decode()
+
+
+# --- Kannel (Debian's bearerbox + smsbox) as an independent ESME ------------------------------
+
+KANNEL_CONF = """\
+group = core
+admin-port = {admin}
+admin-password = sandbox
+admin-interface = 127.0.0.1
+smsbox-port = {smsbox}
+box-allow-ip = 127.0.0.1
+log-file = "{dir}/bearerbox.log"
+log-level = 1
+dlr-storage = internal
+
+group = smsc
+smsc = smpp
+smsc-id = sandbox
+host = 127.0.0.1
+port = {smsc}
+receive-port = 0
+transceiver-mode = true
+smsc-username = esme1
+smsc-password = secret
+system-type = ""
+source-addr-ton = 5
+source-addr-npi = 0
+interface-version = 34
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+sendsms-port = {sendsms}
+sendsms-interface = 127.0.0.1
+log-file = "{dir}/smsbox.log"
+log-level = 1
+
+group = sendsms-user
+username = tester
+password = tester
+"""
+
+
+async def _until(check: Callable[[], bool], what: str, log: Path, timeout: float = 20) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
+    raise AssertionError(f"Kannel: {what} did not happen; bearerbox log ends:\n{tail}")
+
+
+@pytest.mark.skipif(
+    shutil.which("bearerbox") is None or shutil.which("smsbox") is None,
+    reason="Debian package kannel is not installed",
+)
+async def test_kannel_submits_and_reads_the_receipts(tmp_path: Path) -> None:
+    import httpx
+
+    ports = {"admin": _free_port(), "smsbox": _free_port(), "sendsms": _free_port()}
+    async with HttpRecorder() as dlr, smsc_running() as server:
+        conf = tmp_path / "kannel.conf"
+        conf.write_text(KANNEL_CONF.format(dir=tmp_path, smsc=server.port, **ports))
+        log = tmp_path / "bearerbox.log"
+        boxes: list[subprocess.Popen[bytes]] = []
+        try:
+            boxes.append(
+                subprocess.Popen(
+                    ["bearerbox", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+            )
+            await _until(
+                lambda: any(s.system_id == "esme1" for s in server.smsc.sessions), "bind", log
+            )
+            boxes.append(
+                subprocess.Popen(
+                    ["smsbox", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+            )
+            # Kannel's DLR types: 1 delivered, 2 failed; 0x20 is added for a stat:EXPIRED receipt
+            numbers = {
+                "33612349900": 1,
+                "33612349901": 2,
+                "33612349902": 2,
+                "33612349903": 2 | 0x20,
+            }
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['sendsms']}") as http:
+                for number in numbers:
+                    query = {
+                        "username": "tester", "password": "tester", "from": "ACME", "to": number,
+                        "text": "Hello from Kannel", "dlr-mask": "3",
+                        "dlr-url": f"http://127.0.0.1:{dlr.port}/dlr?to={number}&type=%d&receipt=%A",
+                    }  # fmt: skip
+                    for _ in range(100):  # smsbox needs a moment to open its port
+                        try:
+                            answer = await http.get("/cgi-bin/sendsms", params=query)
+                            break
+                        except httpx.TransportError:
+                            await asyncio.sleep(0.05)
+                    assert answer.status_code == 202, answer.text
+            await _until(lambda: len(dlr.paths) == len(numbers), "four DLR callbacks", log)
+        finally:
+            for box in reversed(boxes):  # bearerbox unbinds: keep the event loop free to answer
+                box.terminate()
+                try:
+                    await asyncio.to_thread(box.wait, 10)
+                except subprocess.TimeoutExpired:
+                    box.kill()
+                    box.wait()
+        ledger_ids = {m.recipient: m.id for m in server.smsc.ledger.select("smpp")}
+    from urllib.parse import parse_qs, urlsplit
+
+    calls = {q["to"][0]: q for q in (parse_qs(urlsplit(p).query) for p in dlr.paths)}
+    assert {n: int(calls[n]["type"][0]) for n in numbers} == numbers
+    outcomes = {n: outcome_of(calls[n]["receipt"][0].encode()) for n in numbers}
+    assert outcomes == {
+        "33612349900": ("delivered", "none"),
+        "33612349901": ("undelivered", "unknown"),  # the text alone: err:027 has no namespace
+        "33612349902": ("undelivered", "unknown"),
+        "33612349903": ("expired", "expired"),
+    }
+    assert all(calls[n]["receipt"][0].startswith(f"id:{ledger_ids[n]} ") for n in numbers)

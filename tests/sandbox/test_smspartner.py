@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dlrkit.normalize import normalize
-
+from dlrkit.normalizer import normalize
 from tests.sandbox.conftest import SMSP_KEY, Receiver, SandboxFactory
 
 pytestmark = pytest.mark.anyio
@@ -28,20 +27,36 @@ async def code_of(sb: Any, body: Any, path: str = "/v1/send") -> tuple[int, Any]
     return r.status_code, r.json().get("code")
 
 
-async def test_send_then_dlr_with_the_url_token(sandbox_factory: SandboxFactory, receiver: Receiver) -> None:
+async def test_send_then_dlr_with_the_url_token(
+    sandbox_factory: SandboxFactory, receiver: Receiver
+) -> None:
     async with sandbox_factory(receiver.url, start=THURSDAY) as sb:
         r = await sb.http.post("/v1/send", json=send(phoneNumbers="0612349900,+33612349903"))
         assert r.status_code == 200
-        assert r.json() == {"success": True, "code": 200, "message_id": 1, "nb_sms": 1, "cost": 0.09, "currency": "EUR"}
+        assert r.json() == {
+            "success": True,
+            "code": 200,
+            "message_id": 1,
+            "nb_sms": 1,
+            "cost": 0.09,
+            "currency": "EUR",
+        }
         calls = await receiver.wait_for(1)
     assert calls[0].path == "/webhooks/smspartner"
     assert parse_qs(calls[0].query) == {"token": ["sandbox-smspartner-token"]}
     form = parse_qs(calls[0].body.decode())
-    assert form["messageId"] == ["1"] and form["phoneNumber"] == ["+33612349900"] and form["status"] == ["DELIVRD"]
-    assert form["date"][0].startswith("2025-01-02 10:0")  # French time, a few simulated seconds later
-    [outcome] = normalize(calls[0].body, "smspartner", content_type="application/x-www-form-urlencoded")
+    assert form["messageId"] == ["1"]
+    assert form["phoneNumber"] == ["+33612349900"]
+    assert form["status"] == ["DELIVRD"]
+    assert form["date"][0].startswith(
+        "2025-01-02 10:0"
+    )  # French time, a few simulated seconds later
+    [outcome] = normalize(
+        calls[0].body, "smspartner", content_type="application/x-www-form-urlencoded"
+    )
     assert (outcome.message_id, outcome.state.value) == ("1", "delivered")
-    assert outcome.done_at is not None and outcome.done_at.startswith("2025-01-02T09:0")  # read as French time
+    assert outcome.done_at is not None
+    assert outcome.done_at.startswith("2025-01-02T09:0")
 
 
 @pytest.mark.parametrize(
@@ -75,21 +90,36 @@ async def test_send_rules(sandbox_factory: SandboxFactory, body: dict[str, Any],
 async def test_refusals_name_the_catalog_message(sandbox_factory: SandboxFactory) -> None:
     async with sandbox_factory(start=THURSDAY) as sb:
         r = await sb.http.post("/v1/send", json=send(phoneNumbers=",".join(["+33612349900"] * 501)))
-        bad = await sb.http.post("/v1/send", content=b"{oops", headers={"Content-Type": "application/json"})
-    assert r.json() == {"success": False, "code": 50, "message": "The number of allowed numbers is a maximum of 500 (501 given)"}
-    assert bad.json()["code"] == 90 and "malformed" in bad.json()["message"]
+        bad = await sb.http.post(
+            "/v1/send", content=b"{oops", headers={"Content-Type": "application/json"}
+        )
+    assert r.json() == {
+        "success": False,
+        "code": 50,
+        "message": "The number of allowed numbers is a maximum of 500 (501 given)",
+    }
+    assert bad.json()["code"] == 90
+    assert "malformed" in bad.json()["message"]
 
 
 async def test_constraint_violations_list_each_field(sandbox_factory: SandboxFactory) -> None:
     async with sandbox_factory(start=THURSDAY) as sb:
-        r = await sb.http.post("/v1/send", json=send(phoneNumbers="+33612349900,922264", sender="A very long sender"))
+        r = await sb.http.post(
+            "/v1/send", json=send(phoneNumbers="+33612349900,922264", sender="A very long sender")
+        )
     assert r.status_code == 400
     assert r.json() == {
         "success": False,
         "code": 9,
         "errors": [
-            {"elementId": "children[sender].data", "message": "The sender must have 3 to 11 characters, without special characters"},
-            {"elementId": "children[phoneNumbers].data", "message": "This phone number is not valid (922264)"},
+            {
+                "elementId": "children[sender].data",
+                "message": "The sender must have 3 to 11 characters, without special characters",
+            },
+            {
+                "elementId": "children[phoneNumbers].data",
+                "message": "This phone number is not valid (922264)",
+            },
         ],
     }
 
@@ -114,18 +144,27 @@ async def test_ten_parts_and_form_bodies_are_fine(sandbox_factory: SandboxFactor
         ("26/12/2025 10:00", "6AE", 23),  # St Stephen's Day in Alsace
     ],
 )
-async def test_marketing_hours_sundays_and_holidays(sandbox_factory: SandboxFactory, when: str, subdiv: str | None, code: int | None) -> None:
+async def test_marketing_hours_sundays_and_holidays(
+    sandbox_factory: SandboxFactory, when: str, subdiv: str | None, code: int | None
+) -> None:
     day, hm = when.split()
     hour, minute = hm.split(":")
     async with sandbox_factory(start=THURSDAY) as sb:
         sb.sandbox.store.update({"smspartner": {"holiday_subdiv": subdiv}})
-        r = await sb.http.post("/v1/send", json=send(isStopSms=1, scheduledDeliveryDate=day, time=int(hour), minute=int(minute)))
-        plain = await sb.http.post("/v1/send", json=send(scheduledDeliveryDate=day, time=int(hour), minute=int(minute)))
+        r = await sb.http.post(
+            "/v1/send",
+            json=send(isStopSms=1, scheduledDeliveryDate=day, time=int(hour), minute=int(minute)),
+        )
+        plain = await sb.http.post(
+            "/v1/send", json=send(scheduledDeliveryDate=day, time=int(hour), minute=int(minute))
+        )
     assert r.json()["code"] == (code or 200)
     assert plain.json()["code"] == 200  # not commercial: no restriction
 
 
-async def test_marketing_account_holds_immediate_sends_until_8(sandbox_factory: SandboxFactory) -> None:
+async def test_marketing_account_holds_immediate_sends_until_8(
+    sandbox_factory: SandboxFactory,
+) -> None:
     late = datetime(2025, 1, 3, 23, 0, tzinfo=PARIS)  # a Friday night: Saturday 08:00 is next
     async with sandbox_factory("http://127.0.0.1:9", start=late) as sb:
         sb.sandbox.store.update({"smspartner": {"marketing": True}})
@@ -141,17 +180,27 @@ async def test_stop_list_credits_allowlist(sandbox_factory: SandboxFactory) -> N
     async with sandbox_factory(start=THURSDAY) as sb:
         sb.sandbox.store.update({"smspartner": {"stop_list": ["+33612349901"]}})
         r = await sb.http.post("/v1/send", json=send(phoneNumbers="+33612349900,0612349901"))
-        assert r.json() == {"success": False, "code": 14, "message": "The number is in the STOP SMS list (+33612349901)"}
+        assert r.json() == {
+            "success": False,
+            "code": 14,
+            "message": "The number is in the STOP SMS list (+33612349901)",
+        }
         sb.sandbox.store.update({"smspartner": {"credits": 0.05, "stop_list": []}})
         assert (await code_of(sb, send()))[1] == 200
         assert (await code_of(sb, send()))[1] == 11
         assert sb.sandbox.store.state.smspartner.credits == pytest.approx(0.005)
         sb.sandbox.store.update({"smspartner": {"ip_allowlist": ["192.0.2.10"]}})
         r = await sb.http.post("/v1/send", json=send())
-    assert r.json() == {"success": False, "code": 96, "message": "The IP is not authorized (127.0.0.1)"}
+    assert r.json() == {
+        "success": False,
+        "code": 96,
+        "message": "The IP is not authorized (127.0.0.1)",
+    }
 
 
-async def test_sandbox_parameter_sends_nothing_and_charges_nothing(sandbox_factory: SandboxFactory, receiver: Receiver) -> None:
+async def test_sandbox_parameter_sends_nothing_and_charges_nothing(
+    sandbox_factory: SandboxFactory, receiver: Receiver
+) -> None:
     async with sandbox_factory(receiver.url, start=THURSDAY) as sb:
         r = await sb.http.post("/v1/send", json=send(sandbox=1))
         await sb.settle()
@@ -166,12 +215,15 @@ async def test_rate_limit_per_ip(sandbox_factory: SandboxFactory) -> None:
         codes = [(await sb.http.post("/v1/send", json=send())).status_code for _ in range(4)]
         r = await sb.http.post("/v1/send", json=send())
     assert codes == [200, 200, 200, 429]
-    assert r.json()["code"] == 429 and "3 requests / minute / IP" in r.json()["message"]
+    assert r.json()["code"] == 429
+    assert "3 requests / minute / IP" in r.json()["message"]
     assert r.headers["retry-after"] == "60"
 
 
 async def test_message_status(sandbox_factory: SandboxFactory) -> None:
-    async with sandbox_factory(start=THURSDAY, speed=1.0, scenario={"delays": {"delivered": 30}}) as sb:
+    async with sandbox_factory(
+        start=THURSDAY, speed=1.0, scenario={"delays": {"delivered": 30}}
+    ) as sb:
         await sb.http.post("/v1/send", json=send())
         query = {"apiKey": SMSP_KEY, "messageId": "1", "phoneNumber": "0612349900"}
         waiting = (await sb.http.get("/v1/message-status", params=query)).json()
@@ -179,22 +231,42 @@ async def test_message_status(sandbox_factory: SandboxFactory) -> None:
         done = (await sb.http.get("/v1/message-status", params=query)).json()
         errors = [
             (await sb.http.get("/v1/message-status", params={**query, **change})).json()["code"]
-            for change in ({"phoneNumber": ""}, {"messageId": ""}, {"messageId": "77"}, {"apiKey": "x"})
+            for change in (
+                {"phoneNumber": ""},
+                {"messageId": ""},
+                {"messageId": "77"},
+                {"apiKey": "x"},
+            )
         ]
     assert waiting["statut"] == "Waiting"
     assert done == {
-        "success": True, "code": 200, "number": "0612349900", "messageId": "1", "stopSms": False,
-        "date": "2025-01-02 10:00:30", "statut": "Delivered", "cost": 0.045, "countryCode": "FR", "currency": "EUR",
+        "success": True,
+        "code": 200,
+        "number": "0612349900",
+        "messageId": "1",
+        "stopSms": False,
+        "date": "2025-01-02 10:00:30",
+        "statut": "Delivered",
+        "cost": 0.045,
+        "countryCode": "FR",
+        "currency": "EUR",
     }
     assert errors == [2, 3, 4, 10]
-    [report] = normalize(str(done).replace("'", '"').replace("False", "false").replace("True", "true").encode(), "smspartner")
+    [report] = normalize(
+        str(done).replace("'", '"').replace("False", "false").replace("True", "true").encode(),
+        "smspartner",
+    )
     assert report.state.value == "delivered"
 
 
 async def test_cancel_scheduled_send(sandbox_factory: SandboxFactory, receiver: Receiver) -> None:
     async with sandbox_factory(receiver.url, start=THURSDAY, speed=1.0) as sb:
-        await sb.http.post("/v1/send", json=send(scheduledDeliveryDate="02/01/2025", time=12, minute=0))
-        await sb.http.post("/v1/send", json=send(scheduledDeliveryDate="02/01/2025", time=10, minute=5))
+        await sb.http.post(
+            "/v1/send", json=send(scheduledDeliveryDate="02/01/2025", time=12, minute=0)
+        )
+        await sb.http.post(
+            "/v1/send", json=send(scheduledDeliveryDate="02/01/2025", time=10, minute=5)
+        )
         await sb.http.post("/v1/send", json=send())
         credits = sb.sandbox.store.state.smspartner.credits
         cancel = "/v1/message-cancel"
@@ -208,4 +280,5 @@ async def test_cancel_scheduled_send(sandbox_factory: SandboxFactory, receiver: 
         [first] = [m for m in sb.messages() if m["extra"]["message_id"] == 1]
     assert ok.json() == {"success": True, "code": 200, "message": "L'envoi du SMS a été annulé."}
     assert [r.json()["code"] for r in (again, too_late, sent, missing, unknown)] == [5, 6, 7, 3, 4]
-    assert first["status"] == "cancelled" and first["callbacks"][0]["outcome"] == "cancelled"
+    assert first["status"] == "cancelled"
+    assert first["callbacks"][0]["outcome"] == "cancelled"

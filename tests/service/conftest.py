@@ -61,8 +61,8 @@ class Service:
         raise AssertionError(f"no sample {name}{labels}")
 
 
-# _late_imports: importing the submodules dlrkit.explain and dlrkit.normalize replaces the
-# package attributes dlrkit.explain/dlrkit.normalize (the lazily exported functions) with the
+# _late_imports: importing the submodules dlrkit.explainer and dlrkit.normalizer replaces the
+# package attributes dlrkit.explainer/dlrkit.normalizer (the lazily exported functions) with the
 # modules, so test modules collected later that do `from dlrkit import explain` would get a
 # module. The app is therefore imported inside fixtures, never while tests are collected.
 

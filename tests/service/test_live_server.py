@@ -71,7 +71,7 @@ def test_serve_over_loopback(tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {key}"},
         )
         assert r.status_code == 200
-        from dlrkit.normalize import normalize  # late: see conftest's _late_imports
+        from dlrkit.normalizer import normalize  # late: see conftest's _late_imports
 
         [expected] = normalize(body, "plivo", content_type=FORM["Content-Type"])
         assert r.json()["outcome"]["state"] == expected.state.value

@@ -255,3 +255,14 @@ async def test_odd_codes_never_fail(svc: Service, code: str) -> None:
     r = await svc.client.get(f"/codes/q850/{code}")
     assert r.status_code in (404, 422)
     assert r.json()["field"] == "code"
+
+
+def test_parameter_vocabularies_match_the_registry() -> None:
+    from typing import get_args
+
+    from dlrkit.adapters import ADAPTERS
+    from dlrkit.catalog.registry import NAMESPACES
+    from dlrkit.service import queries
+
+    assert get_args(queries.Provider) == ADAPTERS
+    assert set(get_args(queries.Namespace)) == set(NAMESPACES)

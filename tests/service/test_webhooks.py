@@ -524,3 +524,27 @@ async def test_values_no_store_can_hold_are_422_before_anything_is_kept(svc: Ser
     assert r.status_code == 422
     assert r.json() == {"error": "contains a NUL character", "field": "reports[1].message_id"}
     await _nothing_stored(svc)
+
+
+async def test_user_rules_decide_what_they_match(
+    service_factory: Callable[..., Any], tmp_path: Any
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rule]]\nprovider = "infobip"\ncode = 27\nkind = "error"\nretry = "never"\nparty = "carrier"\n'
+    )
+    async with service_factory({**ACCOUNT_ENV, "DLRKIT_RULES_FILE": str(rules)}) as svc:
+        body = fixture_bytes("infobip/sms_report_v2.json")
+        r = await svc.client.post(
+            "/webhooks/infobip",
+            content=body,
+            headers={"Content-Type": JSON, "Authorization": "Bearer ib-bearer-1"},
+        )
+        assert r.status_code == 200
+        stored = await svc.store.message("msg-0002-absent", "infobip")
+        assert stored is not None
+        assert (stored.outcome.retry, stored.outcome.party, stored.outcome.decided_by) == (
+            "never",
+            "carrier",
+            "rules:rules.toml#1",
+        )

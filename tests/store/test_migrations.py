@@ -17,7 +17,19 @@ from dlrkit.store.schema import metadata
 from dlrkit.store.sql import SqlStore
 
 run = asyncio.run
-TABLES = {"api_keys", "dlrkit_alembic_version", "outcomes", "reports"}
+TABLES = {
+    "api_keys",
+    "dlrkit_alembic_version",
+    "outcomes",
+    "reports",
+    "suppressions",
+    "unknown_codes",
+    *(
+        f"rollup_{cube}_{grain}"
+        for cube in ("outcomes", "codes", "latency")
+        for grain in ("hour", "day")
+    ),
+}
 
 
 def test_upgrade_brings_an_empty_database_to_head_and_is_idempotent(url: str) -> None:
@@ -33,7 +45,7 @@ def test_upgrade_brings_an_empty_database_to_head_and_is_idempotent(url: str) ->
             )
         migrate.upgrade(engine)
         with engine.connect() as connection:
-            assert migrate.current(connection) == migrate.head() == "0001"
+            assert migrate.current(connection) == migrate.head() == "0002"
             assert set(sa.inspect(connection).get_table_names()) == TABLES
             assert connection.execute(sa.text("SELECT count(*) FROM api_keys")).scalar() == 1
     finally:

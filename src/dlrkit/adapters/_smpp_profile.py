@@ -54,7 +54,7 @@ def parse_ref(ref: str, where: str = "err_map") -> ErrRef:
     kind, channel = (parts[1], parts[2]) if len(parts) == 4 else ("error", parts[1])
     if kind not in KINDS:
         raise InputError(f"unknown kind {kind!r} in {ref!r}", provider=PROVIDER, field=where)
-    code: int | str = int(code_s) if code_s.isdigit() else code_s
+    code: int | str = int(code_s) if code_s.isascii() and code_s.isdigit() else code_s
     return ErrRef(ref=ref, provider=provider, kind=kind, channel=channel, code=code)
 
 

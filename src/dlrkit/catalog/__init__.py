@@ -60,7 +60,7 @@ def normalize_code(code: Code) -> Code:
     if isinstance(code, int):
         return code
     text = code.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     if _HEX_RE.match(text):
         return int(text, 16)

@@ -105,7 +105,7 @@ def parse_ref(value: str) -> tuple[str, str, int | str]:
     if not m:
         raise ValueError(f"{value!r} is not a reference of the form provider:channel:code")
     code = m["code"]
-    return m["provider"], m["channel"], int(code) if code.isdigit() else code
+    return m["provider"], m["channel"], int(code) if code.isascii() and code.isdigit() else code
 
 
 def _load_sources(root: Path) -> dict[str, Source]:

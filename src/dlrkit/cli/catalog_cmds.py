@@ -9,7 +9,7 @@ from typing import Any
 from dlrkit.catalog import Catalog, Entry
 from dlrkit.cli.render import Card, error, print_cards, print_table
 from dlrkit.errors import UnknownCodeError
-from dlrkit.explain import Explanation, explain, record
+from dlrkit.explainer import Explanation, explain, record
 
 STANDARD_LABELS = {"sip": "SIP", "q850": "Q.850", "map": "MAP", "sccp": "SCCP", "smpp": "SMPP"}
 EXIT_OK = 0

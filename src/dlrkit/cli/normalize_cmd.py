@@ -13,7 +13,7 @@ from dlrkit.catalog import Catalog
 from dlrkit.classify import Classifier
 from dlrkit.cli.render import error, print_table
 from dlrkit.errors import DlrkitError, InputError
-from dlrkit.normalize import normalize
+from dlrkit.normalizer import normalize
 from dlrkit.rules import Rules
 from dlrkit.sinks import JsonlSink, ParquetSink, open_sink
 

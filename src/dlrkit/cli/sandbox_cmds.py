@@ -27,7 +27,9 @@ def add_sandbox_command(sub: Any, handlers: Any) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8025, help="port to listen on (default 8025)")
-    p.add_argument("--scenario", metavar="FILE", help="a TOML scenario: mix of fates, delays, disorder")
+    p.add_argument(
+        "--scenario", metavar="FILE", help="a TOML scenario: mix of fates, delays, disorder"
+    )
     p.add_argument(
         "--callback-base",
         metavar="URL",
@@ -50,10 +52,15 @@ def add_sandbox_command(sub: Any, handlers: Any) -> None:
         help="default info",
     )
     fire = p.add_argument_group("traffic source (--fire)")
-    fire.add_argument("--fire", type=int, metavar="N", help="post N reports to --callback-base and exit")
+    fire.add_argument(
+        "--fire", type=int, metavar="N", help="post N reports to --callback-base and exit"
+    )
     fire.add_argument("--rate", type=float, default=100.0, help="reports per second (default 100)")
     fire.add_argument(
-        "--provider", choices=["infobip", "smspartner", "plivo"], default="infobip", help="default infobip"
+        "--provider",
+        choices=["infobip", "smspartner", "plivo"],
+        default="infobip",
+        help="default infobip",
     )
     fire.add_argument("--channel", choices=["sms", "voice"], default="sms", help="default sms")
     fire.add_argument("--concurrency", type=int, default=64, help="posts in flight (default 64)")
@@ -119,8 +126,8 @@ def _fire(args: argparse.Namespace, settings: Any) -> int:
     import asyncio
     import json
 
-    from dlrkit.sandbox.fire import fire
     from dlrkit.sandbox.state import StateStore
+    from dlrkit.sandbox.traffic import fire
 
     if not settings.callback_base:
         sys.stderr.write("dlrkit: --fire needs --callback-base URL (the receiver)\n")

@@ -65,7 +65,10 @@ def _warn(settings: Settings) -> None:
 async def _preflight(settings: Settings) -> None:
     """Open the store once before serving: a bad URL or an unreachable database is a clear
     error here, and migrations run once, not in every worker at the same time."""
+    from dlrkit.service.app import open_sink
+
     store = open_store(settings.db_url)
+    open_sink(settings, store)  # a broker URL this build cannot use fails here too
     await store.open()
     await store.close()
 

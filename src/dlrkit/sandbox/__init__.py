@@ -12,8 +12,9 @@ source for benchmarks). docs/sandbox.md is the user guide.
 
 Modules: `app` (the ASGI app and admin endpoints), `runtime` (shared context), `clock`,
 `scenario`, `fates` (magic numbers), `state` (accounts), `ledger`, `delivery` (the worker),
-`signing`, `texts` (SMS parts, number checks), one module per provider and its rules/reports,
-`fire`; the SMPP SMSC lives in `smpp*`.
+`signing`, `texts` (SMS parts, number checks), the providers' modules (`infobip*`,
+`smspartner*`, `plivo*`: routes, rules, reports),
+`traffic` (`fire`); the SMPP SMSC lives in `smpp*`.
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dlrkit.sandbox.app import create_app
-    from dlrkit.sandbox.fire import fire
     from dlrkit.sandbox.runtime import SandboxSettings
     from dlrkit.sandbox.scenario import Scenario
+    from dlrkit.sandbox.traffic import fire
 
 __all__ = ["SandboxSettings", "Scenario", "create_app", "fire"]
 
 _HOMES = {
     "create_app": "dlrkit.sandbox.app",
-    "fire": "dlrkit.sandbox.fire",
+    "fire": "dlrkit.sandbox.traffic",
     "SandboxSettings": "dlrkit.sandbox.runtime",
     "Scenario": "dlrkit.sandbox.scenario",
 }

@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse, Response
 
 from dlrkit.errors import InputError
-from dlrkit.sandbox import infobip, plivo, smspartner
+from dlrkit.sandbox import infobip, infobip_voice, plivo, smspartner, smspartner_status
 from dlrkit.sandbox.runtime import Sandbox, SandboxSettings
 from dlrkit.sandbox.scenario import Scenario
 
@@ -137,7 +137,14 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
-    for router in (infobip.router, smspartner.router, plivo.router, admin):
+    for router in (
+        infobip.router,
+        infobip_voice.router,
+        smspartner.router,
+        smspartner_status.router,
+        plivo.router,
+        admin,
+    ):
         app.include_router(router)
 
     @app.exception_handler(InputError)

@@ -135,7 +135,9 @@ class Deliverer:
         except httpx.TransportError as exc:
             callback.attempts.append(Attempt(now, None, f"{type(exc).__name__}: {exc}"))
             raise
-        callback.attempts.append(Attempt(now, answer.status_code, None if answer.is_success else answer.text[:200]))
+        callback.attempts.append(
+            Attempt(now, answer.status_code, None if answer.is_success else answer.text[:200])
+        )
         if answer.is_success:
             callback.outcome = "delivered"
         elif answer.status_code >= 500 or answer.status_code in RETRY_STATUSES:

@@ -103,7 +103,14 @@ RING_TIMEOUT = (5, 60)  # seconds; the sandbox's accepted range (default 45)
 NOTIFY_TYPES = ("application/json", "application/xml")
 
 
-def check_voice(text: str | None, audio_url: str | None, ring_timeout: object, notify_url: object, notify_type: object, url_ok: bool) -> Voice:
+def check_voice(
+    text: str | None,
+    audio_url: str | None,
+    ring_timeout: object,
+    notify_url: object,
+    notify_type: object,
+    url_ok: bool,
+) -> Voice:
     """55 empty message, 60 ring timeout, 56 notify URL, 57 notify content type; 26 when fine."""
     if not (text or "").strip() and not audio_url:
         return Voice(55, "text")

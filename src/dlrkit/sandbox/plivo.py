@@ -15,12 +15,9 @@ imitated, only its outcome.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
@@ -28,7 +25,8 @@ from starlette.responses import JSONResponse, Response
 from dlrkit.sandbox import plivo_reports as rep
 from dlrkit.sandbox.fates import Fate
 from dlrkit.sandbox.ledger import Message
-from dlrkit.sandbox.runtime import Sandbox, valid_url
+from dlrkit.sandbox.plivo_api import Bad, error_answer, open_request, require, url_param
+from dlrkit.sandbox.runtime import Sandbox
 from dlrkit.sandbox.texts import NumberCheck, check_number, sms_parts
 
 PROVIDER = "plivo"
@@ -39,73 +37,32 @@ CARRIER_RING = 60.0  # seconds a carrier lets an unanswered phone ring before "N
 router = APIRouter(prefix="/v1/Account/{auth_id}", tags=["plivo"])
 
 
-class _Bad(Exception):
-    def __init__(self, status: int, error: str) -> None:
-        super().__init__(error)
-        self.status, self.error = status, error
-
-
-def _error(status: int, error: str) -> Response:
-    return JSONResponse({"api_id": str(uuid.uuid4()), "error": error}, status)
-
-
-async def _open(request: Request, auth_id: str) -> tuple[Sandbox, dict[str, Any]]:
-    sandbox: Sandbox = request.app.state.sandbox
-    account = sandbox.store.state.plivo
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    try:
-        user, _, password = base64.b64decode(credentials, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        user = password = ""
-    if scheme.lower() != "basic" or (user, password) != (account.auth_id, account.auth_token):
-        raise _Bad(401, "Authentication credentials invalid: use basic auth with your auth id and auth token")
-    if auth_id != account.auth_id:
-        raise _Bad(401, f"auth_id {auth_id!r} in the URL is not the authenticated account")
-    body = await request.body()
-    params: dict[str, Any] = {}
-    if body.strip():
-        if request.headers.get("content-type", "").startswith(FORM):
-            params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        else:
-            try:
-                params = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
-                raise _Bad(400, "the request body is not valid JSON") from None
-            if not isinstance(params, dict):
-                raise _Bad(400, "the request body must be a JSON object")
-    return sandbox, params
-
-
-def _required(params: dict[str, Any], *names: str) -> None:
-    for name in names:
-        if params.get(name) in (None, ""):
-            raise _Bad(400, f"{name} is a required parameter")
-
-
-def _url(params: dict[str, Any], name: str) -> str | None:
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    if not valid_url(value):
-        raise _Bad(400, f"{name} must be a valid http(s) URL")
-    return str(value)
-
-
 @router.post("/Call/", status_code=201)
 async def make_call(request: Request, auth_id: str) -> Response:
     """Make a call to one or more numbers ("to" separated by "<")."""
     try:
-        sandbox, params = await _open(request, auth_id)
-        _required(params, "from", "to", "answer_url")
-        _url(params, "answer_url")
-        hangup_url = _url(params, "hangup_url")
+        sandbox, params = await open_request(request, auth_id)
+        require(params, "from", "to", "answer_url")
+        url_param(params, "answer_url")
+        hangup_url = url_param(params, "hangup_url")
         ring = params.get("ring_timeout", DEFAULT_RING_TIMEOUT)
-        if isinstance(ring, bool) or not str(ring).strip().isdigit() or not 1 <= int(str(ring)) <= 300:
-            raise _Bad(400, "ring_timeout must be an integer number of seconds from 1 to 300")
-    except _Bad as bad:
-        return _error(bad.status, bad.error)
+        if (
+            isinstance(ring, bool)
+            or not (str(ring).strip().isascii() and str(ring).strip().isdigit())
+            or len(str(ring)) > 6
+            or not 1 <= int(str(ring)) <= 300
+        ):
+            raise Bad(400, "ring_timeout must be an integer number of seconds from 1 to 300")
+    except Bad as bad:
+        return error_answer(bad.status, bad.error)
     uuids = [
-        _call(sandbox, str(params["from"]), to, int(str(ring)), sandbox.callback_url(PROVIDER, hangup_url))
+        _call(
+            sandbox,
+            str(params["from"]),
+            to,
+            int(str(ring)),
+            sandbox.callback_url(PROVIDER, hangup_url),
+        )
         for to in str(params["to"]).split("<")
     ]
     request_uuid: str | list[str] = uuids[0] if len(uuids) == 1 else uuids
@@ -117,7 +74,9 @@ def _active_calls(sandbox: Sandbox, now: float) -> int:
     return sum(
         1
         for m in sandbox.ledger.select(PROVIDER)
-        if m.channel == "voice" and m.extra.get("end", 0) > now and m.extra.get("answered_or_ringing")
+        if m.channel == "voice"
+        and m.extra.get("end", 0) > now
+        and m.extra.get("answered_or_ringing")
     )
 
 
@@ -141,18 +100,40 @@ def _call(sandbox: Sandbox, sender: str, to: str, ring: int, url: str | None) ->
         if fate is Fate.DELIVERED and decision.answer_after > ring:
             hangup, end = rep.RING_TIMEOUT, start + ring
         elif fate in (Fate.NO_ANSWER, Fate.EXPIRED):
-            hangup, end = (rep.RING_TIMEOUT, start + ring) if ring < CARRIER_RING else (hangup, start + CARRIER_RING)
+            hangup, end = (
+                (rep.RING_TIMEOUT, start + ring)
+                if ring < CARRIER_RING
+                else (hangup, start + CARRIER_RING)
+            )
         elif fate is Fate.DELIVERED:
             answered = start + decision.answer_after
             end = answered + decision.delay
         minutes = -(-round(end - answered) // 60) if answered is not None else 0
         sandbox.store.charge(account, min(account.credits, minutes * account.call_price))
     call_uuid = str(uuid.uuid4())
-    message = Message(call_uuid, PROVIDER, "voice", to, now, decision.fate if decision else None, {"hangup_cause": hangup.code}, sender=sender)
+    message = Message(
+        call_uuid,
+        PROVIDER,
+        "voice",
+        to,
+        now,
+        decision.fate if decision else None,
+        {"hangup_cause": hangup.code},
+        sender=sender,
+    )
     message.magic = bool(decision and decision.magic)
     message.extra = {"end": end, "answered_or_ringing": decision is not None, "ring_timeout": ring}
-    form = rep.hangup_form(sandbox.catalog, hangup, call_uuid=call_uuid, sender=sender, to=to, start=start,
-                           answered=answered, end=end, rate=account.call_price)
+    form = rep.hangup_form(
+        sandbox.catalog,
+        hangup,
+        call_uuid=call_uuid,
+        sender=sender,
+        to=to,
+        start=start,
+        answered=answered,
+        end=end,
+        rate=account.call_price,
+    )
     sandbox.ledger.add(message)
     sandbox.post_final(message, decision, url, urlencode(form).encode(), FORM, end)
     if decision is None:
@@ -164,23 +145,35 @@ def _call(sandbox: Sandbox, sender: str, to: str, ring: int, url: str | None) ->
 async def send_message(request: Request, auth_id: str) -> Response:
     """Send an SMS to one or more numbers ("dst" separated by "<")."""
     try:
-        sandbox, params = await _open(request, auth_id)
-        _required(params, "src", "dst", "text")
-        url = _url(params, "url")
+        sandbox, params = await open_request(request, auth_id)
+        require(params, "src", "dst", "text")
+        url = url_param(params, "url")
         kind = str(params.get("type", "sms")).lower()
         if kind != "sms":
-            raise _Bad(400, f"type {kind!r} is not imitated: only sms")
-    except _Bad as bad:
-        return _error(bad.status, bad.error)
+            raise Bad(400, f"type {kind!r} is not imitated: only sms")
+    except Bad as bad:
+        return error_answer(bad.status, bad.error)
     queued, invalid = [], []
     for dst in str(params["dst"]).split("<"):
         if check_number(dst).check is not NumberCheck.VALID:
             invalid.append(dst)
             continue
-        queued.append(_message(sandbox, str(params["src"]), dst, str(params["text"]), sandbox.callback_url(PROVIDER, url)))
+        queued.append(
+            _message(
+                sandbox,
+                str(params["src"]),
+                dst,
+                str(params["text"]),
+                sandbox.callback_url(PROVIDER, url),
+            )
+        )
     if not queued:
-        return _error(400, f"dst: no valid destination number ({', '.join(invalid)})")
-    body: dict[str, Any] = {"api_id": str(uuid.uuid4()), "message": "message(s) queued", "message_uuid": queued}
+        return error_answer(400, f"dst: no valid destination number ({', '.join(invalid)})")
+    body: dict[str, Any] = {
+        "api_id": str(uuid.uuid4()),
+        "message": "message(s) queued",
+        "message_uuid": queued,
+    }
     if invalid:
         body["invalid_number"] = invalid
     return JSONResponse(body, 202)
@@ -198,20 +191,46 @@ def _message(sandbox: Sandbox, sender: str, to: str, text: str, url: str | None)
     else:
         decision = sandbox.decide(PROVIDER, to)
         (status, error), sent, at = rep.MESSAGES[decision.fate], now + 1, now + 1 + decision.delay
-    message = Message(message_uuid, PROVIDER, "sms", to, now, decision.fate if decision else None, {"status": status, "error": error}, sender=sender)
+    message = Message(
+        message_uuid,
+        PROVIDER,
+        "sms",
+        to,
+        now,
+        decision.fate if decision else None,
+        {"status": status, "error": error},
+        sender=sender,
+    )
     message.magic = bool(decision and decision.magic)
     sandbox.ledger.add(message)
 
-    def form(word: str, code: str, sent_at: float | None, reported: float | None, seq: int) -> bytes:
-        fields = rep.message_form(message_uuid=message_uuid, sender=sender, to=to, status=word, error=code, queued=now,
-                                  sent=sent_at, reported=reported, units=units, rate=rate, sequence=seq)
+    def form(
+        word: str, code: str, sent_at: float | None, reported: float | None, seq: int
+    ) -> bytes:
+        fields = rep.message_form(
+            message_uuid=message_uuid,
+            sender=sender,
+            to=to,
+            status=word,
+            error=code,
+            queued=now,
+            sent=sent_at,
+            reported=reported,
+            units=units,
+            rate=rate,
+            sequence=seq,
+        )
         return urlencode(fields).encode()
 
     if decision is not None and sandbox.scenario.intermediate:
-        sandbox.post(message, url, form("queued", "", None, None, 1), FORM, now + 0.2, "intermediate")
+        sandbox.post(
+            message, url, form("queued", "", None, None, 1), FORM, now + 0.2, "intermediate"
+        )
         sent_due = at + 1 if decision.out_of_order else now + 1
         sandbox.post(message, url, form("sent", "", sent, None, 2), FORM, sent_due, "intermediate")
-    sandbox.post_final(message, decision, url, form(status, error, sent, at if sent else None, 3), FORM, at)
+    sandbox.post_final(
+        message, decision, url, form(status, error, sent, at if sent else None, 3), FORM, at
+    )
     if decision is None:
         message.status = "rejected"
     return message_uuid

@@ -27,7 +27,9 @@ CALLS: dict[Fate, Hangup] = {
     Fate.DELIVERED: Hangup(4000, "completed", "NORMAL_CLEARING", "Callee"),
     Fate.ABSENT_SUBSCRIBER: Hangup(2010, "failed", "SUBSCRIBER_ABSENT", "Carrier"),
     Fate.UNKNOWN_SUBSCRIBER: Hangup(3050, "failed", "UNALLOCATED_NUMBER", "Carrier"),
-    Fate.EXPIRED: Hangup(3000, "no-answer", "NO_ANSWER", "Carrier"),  # calls have no validity period
+    Fate.EXPIRED: Hangup(
+        3000, "no-answer", "NO_ANSWER", "Carrier"
+    ),  # calls have no validity period
     Fate.BUSY: Hangup(3010, "busy", "USER_BUSY", "Carrier"),
     Fate.NO_ANSWER: Hangup(3000, "no-answer", "NO_ANSWER", "Carrier"),
     Fate.DECLINED: Hangup(3110, "failed", "CALL_REJECTED", "Carrier"),

@@ -100,7 +100,10 @@ class Scenario:
         delays = dict(DEFAULT_DELAYS)
         for key, value in _table(data, "delays").items():
             if key not in _KNOWN_DELAYS:
-                raise ScenarioError(f"unknown delay; known: {', '.join(sorted(_KNOWN_DELAYS))}", field=f"delays.{key}")
+                raise ScenarioError(
+                    f"unknown delay; known: {', '.join(sorted(_KNOWN_DELAYS))}",
+                    field=f"delays.{key}",
+                )
             delays[key] = _range(value, f"delays.{key}")
         reports = _table(data, "reports")
         unknown = set(reports) - {"duplicates", "out_of_order", "intermediate"}
@@ -108,7 +111,9 @@ class Scenario:
             raise ScenarioError("unknown key", field=f"reports.{min(unknown)}")
         intermediate = reports.get("intermediate", True)
         if not isinstance(intermediate, bool):
-            raise ScenarioError(f"expected true or false, got {intermediate!r}", field="reports.intermediate")
+            raise ScenarioError(
+                f"expected true or false, got {intermediate!r}", field="reports.intermediate"
+            )
         return cls(
             seed=seed,
             mix=mix,

@@ -58,7 +58,9 @@ def infobip_headers(auth: InfobipWebhookAuth, body: bytes) -> dict[str, str]:
     return {}
 
 
-def callback_headers(provider: str, state: SandboxState, url: str, body: bytes, content_type: str) -> dict[str, str]:
+def callback_headers(
+    provider: str, state: SandboxState, url: str, body: bytes, content_type: str
+) -> dict[str, str]:
     """Every header of one callback POST, credentials included (a new nonce for each attempt)."""
     headers = {"Content-Type": content_type, "User-Agent": f"dlrkit-sandbox/{provider}"}
     if provider == "plivo":

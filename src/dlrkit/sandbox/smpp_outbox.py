@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from dlrkit.sandbox.smpp_receipts import Receipt
 
+log = logging.getLogger("dlrkit.sandbox.smpp")
 REDELIVER_AFTER = 2.0  # real seconds between offers of a receipt the ESME did not acknowledge
 
 
@@ -64,8 +66,11 @@ class Outboxes:
             queue.wake.clear()
             while queue.receipts:
                 receivers = self._receivers(system_id)
-                if not receivers or not await receivers[0].deliver(queue.receipts[0]):
-                    break
+                try:
+                    if not receivers or not await receivers[0].deliver(queue.receipts[0]):
+                        break
+                except Exception:  # a bug must not stop the account's receipts: log, skip one
+                    log.exception("receipt %s could not be sent", queue.receipts[0].message_id)
                 queue.receipts.popleft()
             if queue.receipts and self._receivers(system_id):
                 await asyncio.sleep(REDELIVER_AFTER)

@@ -74,12 +74,6 @@ class Plan:
     status: str  # command_status name of the submit_sm_resp
     decision: Decision | None = None  # None when refused
 
-    @property
-    def receipt(self) -> ReceiptCodes:
-        if self.decision is None:
-            raise ValueError("a refused message has no receipt")
-        return receipt_codes(self.decision.fate)
-
 
 def submit_magic(destination: str) -> str | None:
     """The command_status a magic destination orders at submission, or None."""

@@ -20,6 +20,8 @@ from enum import IntEnum
 
 import smpp34
 
+from dlrkit.sandbox.smpp_outcomes import status_code
+
 HEADER = struct.Struct(">IIII")
 HEADER_LEN = HEADER.size
 MAX_PDU_LEN = 64 * 1024  # far above any legal 3.4 PDU; guards against a garbage length
@@ -167,9 +169,13 @@ def decode_submit(pdu: Pdu) -> smpp34.SubmitSm:
 
 
 def _status_name(message: str) -> str:
-    """smpp34 errors read "ESME_RINVPARLEN (0x000000C2)": keep the name when it is one."""
+    """smpp34 errors read "ESME_RINVPARLEN (0x000000C2)": keep the name if the catalog has it."""
     name = message.split(" ", 1)[0]
     if name.startswith("ESME_R") and _STATUS_RE.search(message):
+        try:
+            status_code(name)
+        except LookupError:
+            return "ESME_RSYSERR"
         return name
     return "ESME_RSYSERR"
 

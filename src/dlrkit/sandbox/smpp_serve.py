@@ -119,8 +119,12 @@ def parse_account(value: str) -> Account:
     parts = value.split(":")
     if not 2 <= len(parts) <= 4:
         raise InputError("expected system_id:password[:max_tps[:max_binds]]", field="--account")
+    numbers: list[int | None] = []
+    for name, text in zip(("max_tps", "max_binds"), parts[2:], strict=False):
+        if text and not (text.isascii() and text.isdigit() and len(text) < 10):
+            raise InputError(f"{name} must be a whole number, got {text!r}", field="--account")
+        numbers.append(int(text) if text else None)
     try:
-        numbers = [int(p) if p else None for p in parts[2:]]
         return Account(parts[0], parts[1], *numbers)
     except ValueError as exc:
         raise InputError(str(exc), field="--account") from None
@@ -132,6 +136,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, port_option: str = "--port
     group.add_argument(
         port_option,
         dest="smpp_port",
+        metavar="PORT",
         type=int,
         default=DEFAULT_PORT,
         help=f"SMPP port (default {DEFAULT_PORT}; 0 picks a free one)",

@@ -7,10 +7,12 @@ deliver_sm) or transceiver (both). The SMSC answers, as the specification says:
   session: ESME_RINVBNDSTS (section 2.3, table 2-1);
 - enquire_link in any state: enquire_link_resp; unbind: unbind_resp, then the connection
   closes (4.2, 4.11);
-- a command_id it does not know: generic_nack with ESME_RINVCMDID; one it knows but does not
-  offer (query_sm, cancel_sm, replace_sm, submit_multi, data_sm): its response PDU with
-  ESME_RINVCMDID; a command_length it cannot frame: generic_nack with ESME_RINVCMDLEN, then
-  the connection closes, since the stream has lost its framing (3.2, 4.3).
+- a request it knows but does not offer (query_sm, cancel_sm, replace_sm, submit_multi,
+  data_sm, or a deliver_sm sent the wrong way): its response PDU with ESME_RINVCMDID; any
+  other command_id, including those that have no response PDU (outbind, alert_notification):
+  generic_nack with ESME_RINVCMDID; a command_length it cannot frame: generic_nack with
+  ESME_RINVCMDLEN, then the connection closes, since the stream has lost its framing (3.3,
+  4.3).
 
 What a bind or a submit_sm means for the account is the SMSC's business (`smpp_smsc.Smsc`).
 """
@@ -45,7 +47,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dlrkit.sandbox.smpp")
 RESPONSE_TIMEOUT = 10.0  # real seconds to wait for an ESME's deliver_sm_resp
-_KNOWN = frozenset(int(c) for c in Command)
+# requests the SMSC understands but does not offer: answered by their own response PDU
+_NOT_OFFERED = frozenset(
+    {
+        Command.QUERY_SM,
+        Command.REPLACE_SM,
+        Command.CANCEL_SM,
+        Command.SUBMIT_MULTI,
+        Command.DATA_SM,
+        Command.DELIVER_SM,
+    }
+)
 
 
 class Session:
@@ -109,7 +121,7 @@ class Session:
             await self._unbind(pdu)
         elif command == Command.SUBMIT_SM:
             await self._submit(pdu)
-        elif command in _KNOWN:
+        elif command in _NOT_OFFERED:
             await self._send(command | RESP, "ESME_RINVCMDID", pdu.sequence)
         else:
             await self._send(Command.GENERIC_NACK, "ESME_RINVCMDID", pdu.sequence)
@@ -181,6 +193,7 @@ class Session:
             with contextlib.suppress(TimeoutError, ConnectionError, OSError):
                 await self._write(encode(Command.UNBIND, 0, sequence))
                 await asyncio.wait_for(future, 2.0)
+            self._waiting.pop(sequence, None)
         self.closed.set()
         self.writer.close()
 

@@ -1,4 +1,4 @@
-"""SMSPartner imitation: `POST /v1/send`, `GET /v1/message-status`, `GET|POST /v1/message-cancel`.
+"""SMSPartner imitation: `POST /v1/send` (status and cancel: `smspartner_status`).
 
 Parameters come as JSON (as the documentation's examples send them), form fields or a query
 string. A refused request answers `{"success": false, "code": N, "message": ...}` with the
@@ -45,7 +45,9 @@ _RATE_MESSAGE = "Too many requests made in one minute (limit: {} requests / minu
 router = APIRouter(prefix="/v1", tags=["smspartner"])
 
 
-def _answer(sandbox: Sandbox, code: int, channel: str, detail: str | None = None, status: int = 400) -> Response:
+def answer(
+    sandbox: Sandbox, code: int, channel: str, detail: str | None = None, status: int = 400
+) -> Response:
     entries = sandbox.catalog.lookup(PROVIDER, code, kind="api_error", channel=channel)
     message = entries[0].name if entries and entries[0].name else f"Error {code}"
     if detail:
@@ -73,7 +75,7 @@ async def _params(request: Request) -> dict[str, Any]:
     return params
 
 
-async def _gate(request: Request, sandbox: Sandbox, channel: str) -> dict[str, Any] | Response:
+async def gate(request: Request, sandbox: Sandbox, channel: str) -> dict[str, Any] | Response:
     """Rate limit (429), JSON (90), API key (1, 10), IP allowlist (96); the parameters if all pass."""
     account = sandbox.store.state.smspartner
     ip = request.client.host if request.client else "unknown"
@@ -84,14 +86,14 @@ async def _gate(request: Request, sandbox: Sandbox, channel: str) -> dict[str, A
     try:
         params = await _params(request)
     except (ValueError, UnicodeDecodeError):
-        return _answer(sandbox, 90, "send_sms")
+        return answer(sandbox, 90, "send_sms")
     key = params.get("apiKey")
     if not key:
-        return _answer(sandbox, 1, "send_sms")
+        return answer(sandbox, 1, "send_sms")
     if key != account.api_key:
-        return _answer(sandbox, 10, "send_sms")
+        return answer(sandbox, 10, "send_sms")
     if account.ip_allowlist and ip not in account.ip_allowlist:
-        return _answer(sandbox, 96, channel, ip)
+        return answer(sandbox, 96, channel, ip)
     return params
 
 
@@ -99,13 +101,13 @@ async def _gate(request: Request, sandbox: Sandbox, channel: str) -> dict[str, A
 async def send(request: Request) -> Response:
     """Send one SMS to up to 500 numbers, now or at a scheduled time."""
     sandbox: Sandbox = request.app.state.sandbox
-    params = await _gate(request, sandbox, "send_sms")
+    params = await gate(request, sandbox, "send_sms")
     if isinstance(params, Response):
         return params
     try:
         return _send(sandbox, params)
     except Refusal as refusal:
-        return _answer(sandbox, refusal.code, "send_sms", refusal.detail)
+        return answer(sandbox, refusal.code, "send_sms", refusal.detail)
 
 
 def _flag(value: object) -> bool:
@@ -126,8 +128,12 @@ def _send(sandbox: Sandbox, p: dict[str, Any]) -> Response:
         raise Refusal(55, "phoneNumbers")
     errors, valid = [], []
     sender = p.get("sender")
-    if sender not in (None, "") and not (isinstance(sender, str) and 3 <= len(sender) <= 11 and sender.replace(" ", "").isalnum()):
-        errors.append(("sender", "The sender must have 3 to 11 characters, without special characters"))
+    if sender not in (None, "") and not (
+        isinstance(sender, str) and 3 <= len(sender) <= 11 and sender.replace(" ", "").isalnum()
+    ):
+        errors.append(
+            ("sender", "The sender must have 3 to 11 characters, without special characters")
+        )
     for n in numbers:
         checked = check_number(n, "FR")
         if checked.check is not NumberCheck.VALID or checked.e164 is None:
@@ -140,7 +146,9 @@ def _send(sandbox: Sandbox, p: dict[str, Any]) -> Response:
     if errors:
         return _constraints(errors)
     now = sandbox.clock.now()
-    scheduled = rules.scheduled_time(p.get("scheduledDeliveryDate"), p.get("time"), p.get("minute"), now)
+    scheduled = rules.scheduled_time(
+        p.get("scheduledDeliveryDate"), p.get("time"), p.get("minute"), now
+    )
     low_cost = str(p.get("gamme", p.get("range", "1"))).strip() == "2"
     if low_cost and rules.display_length(message) > rules.LOW_COST_CHARS:
         raise Refusal(42, "message")
@@ -169,94 +177,62 @@ def _send(sandbox: Sandbox, p: dict[str, Any]) -> Response:
         held = start > now
     callback = sandbox.callback_url(PROVIDER, url or None, token=True)
     for number in valid:
-        _accept(sandbox, message_id, number, start.timestamp(), parts * price, None if dry_run else callback)
+        _accept(
+            sandbox,
+            message_id,
+            number,
+            start.timestamp(),
+            parts * price,
+            None if dry_run else callback,
+        )
         record = sandbox.ledger.messages[f"{message_id}/{number}"]
         record.extra.update(scheduled=scheduled is not None or held, held=held, dry_run=dry_run)
-    body = {"success": True, "code": 200, "message_id": message_id, "nb_sms": parts, "cost": 0.0 if dry_run else cost, "currency": "EUR"}
+    body = {
+        "success": True,
+        "code": 200,
+        "message_id": message_id,
+        "nb_sms": parts,
+        "cost": 0.0 if dry_run else cost,
+        "currency": "EUR",
+    }
     return JSONResponse(body, 200)
 
 
-def _accept(sandbox: Sandbox, message_id: int, number: str, start: float, cost: float, url: str | None) -> None:
+def _accept(
+    sandbox: Sandbox, message_id: int, number: str, start: float, cost: float, url: str | None
+) -> None:
     decision = sandbox.decide(PROVIDER, number)
     fate, at = decision.fate, start + decision.delay
     if decision.expires or decision.delay > VALIDITY:
         fate, at = Fate.EXPIRED, start + VALIDITY
-    message = Message(f"{message_id}/{number}", PROVIDER, "sms", number, sandbox.clock.timestamp(), fate, {"status": WORDS[fate]}, magic=decision.magic)
+    message = Message(
+        f"{message_id}/{number}",
+        PROVIDER,
+        "sms",
+        number,
+        sandbox.clock.timestamp(),
+        fate,
+        {"status": WORDS[fate]},
+        magic=decision.magic,
+    )
     message.extra = {"message_id": message_id, "cost": cost, "starts": start, "done": at}
     date = datetime.fromtimestamp(at, UTC).astimezone(rules.PARIS).strftime("%Y-%m-%d %H:%M:%S")
-    form = {"messageId": str(message_id), "phoneNumber": number, "status": WORDS[fate], "date": date, "cost": f"{cost:.3f}", "currency": "EUR"}
+    form = {
+        "messageId": str(message_id),
+        "phoneNumber": number,
+        "status": WORDS[fate],
+        "date": date,
+        "cost": f"{cost:.3f}",
+        "currency": "EUR",
+    }
     sandbox.ledger.add(message)
     sandbox.post_final(message, decision, url, urlencode(form).encode(), FORM, at)
 
 
-def _find(sandbox: Sandbox, message_id: object, number: str | None = None) -> list[Message]:
+def find_messages(sandbox: Sandbox, message_id: object, number: str | None = None) -> list[Message]:
     prefix = f"{str(message_id).strip()}/"
     found = [m for m in sandbox.ledger.select(PROVIDER) if m.id.startswith(prefix)]
     if number is not None:
         checked = check_number(number, "FR")
         found = [m for m in found if m.recipient == checked.e164]
     return found
-
-
-@router.get("/message-status")
-async def message_status(request: Request) -> Response:
-    """The status of one message to one number: Delivered, Not delivered or Waiting."""
-    sandbox: Sandbox = request.app.state.sandbox
-    params = await _gate(request, sandbox, "status_retrieval")
-    if isinstance(params, Response):
-        return params
-    if not params.get("phoneNumber"):
-        return _answer(sandbox, 2, "status_retrieval")
-    if not params.get("messageId"):
-        return _answer(sandbox, 3, "status_retrieval")
-    found = _find(sandbox, params["messageId"], str(params["phoneNumber"]))
-    if not found:
-        return _answer(sandbox, 4, "status_retrieval")
-    m = found[0]
-    now = sandbox.clock.timestamp()
-    done = m.status != "cancelled" and now >= m.extra["done"]
-    word = ("Delivered" if m.fate is Fate.DELIVERED else "Not delivered") if done else "Waiting"
-    if m.status == "cancelled":
-        word = "Not delivered"
-    local = datetime.fromtimestamp(min(now, m.extra["done"]), UTC).astimezone(rules.PARIS)
-    body = {
-        "success": True, "code": 200, "number": params["phoneNumber"], "messageId": str(m.extra["message_id"]),
-        "stopSms": m.recipient in sandbox.store.state.smspartner.stop_list,
-        "date": local.strftime("%Y-%m-%d %H:%M:%S"), "statut": word, "cost": m.extra["cost"],
-        "countryCode": check_number(m.recipient).region, "currency": "EUR",
-    }
-    return JSONResponse(body, 200)
-
-
-@router.api_route("/message-cancel", methods=["GET", "POST"])
-async def message_cancel(request: Request) -> Response:
-    """Cancel a scheduled send, up to 5 minutes before its time (codes from the cancel page)."""
-    sandbox: Sandbox = request.app.state.sandbox
-    params = await _gate(request, sandbox, "cancel_sms")
-    if isinstance(params, Response):
-        return params
-    if not params.get("messageId"):
-        return _answer(sandbox, 3, "cancel_sms")
-    found = _find(sandbox, params["messageId"])
-    if not found:
-        return _answer(sandbox, 4, "cancel_sms")
-    if all(m.status == "cancelled" for m in found):
-        return _cancel_error(5, "SMS sending has already been cancelled")
-    now = sandbox.clock.timestamp()
-    starts = found[0].extra["starts"]
-    if not found[0].extra.get("scheduled") or now >= starts:
-        return _cancel_error(7, "You cannot cancel an SMS that has already been sent")
-    if starts - now < 300:
-        return _cancel_error(6, "You cannot cancel an SMS sending less than 5 minutes before its scheduled time")
-    for m in found:
-        m.status = "cancelled"
-        sandbox.cancel_callbacks(m)
-    refund = round(sum(m.extra["cost"] for m in found if not m.extra.get("dry_run")), 6)
-    account = sandbox.store.state.smspartner
-    sandbox.store.update({"smspartner": {"credits": account.credits + refund}})
-    return JSONResponse({"success": True, "code": 200, "message": "L'envoi du SMS a été annulé."}, 200)
-
-
-def _cancel_error(code: int, message: str) -> Response:
-    """Codes 5-7 of the cancel page (seed 003's cancellation table gives other meanings)."""
-    return JSONResponse({"success": False, "code": code, "message": message}, 400)

@@ -41,7 +41,7 @@ class Refusal(Exception):
 
 @lru_cache(maxsize=64)
 def _holidays(year: int, subdiv: str | None) -> holidays.HolidayBase:
-    return holidays.France(years=year, subdiv=subdiv)
+    return holidays.country_holidays("FR", subdiv=subdiv, years=year)
 
 
 def is_holiday(day: date, subdiv: str | None = None) -> bool:
@@ -65,7 +65,11 @@ def next_commercial_slot(moment: datetime, subdiv: str | None = None) -> datetim
         if commercial_refusal(local, subdiv) is None:
             return local
         opening = datetime.combine(local.date(), OPEN, PARIS)
-        local = opening if local < opening else datetime.combine(local.date() + timedelta(days=1), OPEN, PARIS)
+        local = (
+            opening
+            if local < opening
+            else datetime.combine(local.date() + timedelta(days=1), OPEN, PARIS)
+        )
     raise RuntimeError("no open day within a month")  # unreachable with real calendars
 
 
@@ -89,7 +93,9 @@ def scheduled_time(day: object, hour: object, minute: object, now: datetime) -> 
     if m % 5 or not 0 <= m <= 55:
         raise Refusal(48, "minute")
     try:
-        moment = datetime(int(match[3]), int(match[2]), int(match[1]), int(str(hour)), m, tzinfo=PARIS)
+        moment = datetime(
+            int(match[3]), int(match[2]), int(match[1]), int(str(hour)), m, tzinfo=PARIS
+        )
     except ValueError:
         raise Refusal(49, "scheduledDeliveryDate", "no such date") from None
     if moment <= now:

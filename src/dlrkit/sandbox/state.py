@@ -39,36 +39,42 @@ class InfobipWebhookAuth(_Account):
 
 class InfobipAccount(_Account):
     api_key: str = "sandbox-infobip-key"
-    credits: float = Field(100.0, ge=0)  # EUR
-    sms_price: float = Field(0.01, ge=0)  # per SMS part
-    voice_price: float = Field(0.02, ge=0)  # per started minute
+    credits: float = Field(default=100.0, ge=0)  # EUR
+    sms_price: float = Field(default=0.01, ge=0)  # per SMS part
+    voice_price: float = Field(default=0.02, ge=0)  # per started minute
     registered_senders: list[str] = []  # empty: any sender accepted; else REJECTED_SOURCE (11)
-    flood_distinct: int = Field(20, ge=1)  # messages per destination per hour (status 20 / 4103)
-    flood_identical: int = Field(6, ge=1)  # identical messages per destination per hour (4104)
+    flood_distinct: int = Field(
+        default=20, ge=1
+    )  # messages per destination per hour (status 20 / 4103)
+    flood_identical: int = Field(
+        default=6, ge=1
+    )  # identical messages per destination per hour (4104)
     webhook: InfobipWebhookAuth = InfobipWebhookAuth()
 
 
 class SmspartnerAccount(_Account):
     api_key: str = "sandbox-smspartner-key"
-    credits: float = Field(100.0, ge=0)  # EUR
-    sms_price: float = Field(0.045, ge=0)  # per SMS part (premium range)
-    low_cost_price: float = Field(0.035, ge=0)  # per SMS part (low-cost range)
+    credits: float = Field(default=100.0, ge=0)  # EUR
+    sms_price: float = Field(default=0.045, ge=0)  # per SMS part (premium range)
+    low_cost_price: float = Field(default=0.035, ge=0)  # per SMS part (low-cost range)
     stop_list: list[str] = []  # numbers that answered STOP (code 14)
     ip_allowlist: list[str] = []  # empty: any IP; else code 96 for others
     marketing: bool = False  # a marketing account: every send is commercial
-    rate_limit: int = Field(2000, ge=1)  # requests per minute per IP (seed 003: HTTP 429)
-    holiday_subdiv: str | None = None  # holidays' French subdivision, e.g. "57" (Moselle), "6AE" (Alsace)
+    rate_limit: int = Field(default=2000, ge=1)  # requests per minute per IP (seed 003: HTTP 429)
+    holiday_subdiv: str | None = (
+        None  # holidays' French subdivision, e.g. "57" (Moselle), "6AE" (Alsace)
+    )
     dlr_token: str = "sandbox-smspartner-token"  # added as ?token= to default callback URLs
 
 
 class PlivoAccount(_Account):
     auth_id: str = "MASANDBOX00000000000"
     auth_token: str = "sandbox-plivo-auth-token"
-    credits: float = Field(100.0, ge=0)  # USD
-    call_price: float = Field(0.01, ge=0)  # per started minute
-    message_price: float = Field(0.005, ge=0)  # per SMS part
+    credits: float = Field(default=100.0, ge=0)  # USD
+    call_price: float = Field(default=0.01, ge=0)  # per started minute
+    message_price: float = Field(default=0.005, ge=0)  # per SMS part
     allowed_countries: list[str] = []  # ISO codes; empty: every country (else hangup 2030)
-    max_concurrent_calls: int = Field(10, ge=1)  # simultaneous dial limit (hangup 1020)
+    max_concurrent_calls: int = Field(default=10, ge=1)  # simultaneous dial limit (hangup 1020)
 
 
 class SandboxState(_Account):
@@ -121,7 +127,9 @@ class StateStore:
         self.save()
         return self.state
 
-    def charge(self, account: InfobipAccount | SmspartnerAccount | PlivoAccount, amount: float) -> bool:
+    def charge(
+        self, account: InfobipAccount | SmspartnerAccount | PlivoAccount, amount: float
+    ) -> bool:
         """Take `amount` from the account's credits; False (nothing taken) if they do not cover it."""
         if amount > account.credits + 1e-9:
             return False

@@ -19,7 +19,7 @@ import math
 from enum import StrEnum
 from typing import NamedTuple
 
-import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
+import gsm0338  # type: ignore[import-untyped]  # noqa: F401 - registers the "gsm03.38" codec
 import phonenumbers
 
 GSM_SINGLE, GSM_MULTI = 160, 153
@@ -77,7 +77,7 @@ def check_number(raw: str, default_region: str | None = None) -> Number:
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         return Number(NumberCheck.UNKNOWN_PREFIX, None, None)
-    home = phonenumbers.region_code_for_country_code(parsed.country_code)
+    home = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     if home == phonenumbers.UNKNOWN_REGION:
         return Number(NumberCheck.UNKNOWN_PREFIX, None, None)
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -27,7 +27,7 @@ from dlrkit.service import openapi, queries, responses, webhooks
 from dlrkit.service.ingest import Sink, StoreSink
 from dlrkit.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from dlrkit.service.settings import Settings
-from dlrkit.store.base import Store
+from dlrkit.store import Store, open_store
 
 DESCRIPTION = (
     "Delivery reports in (webhooks of Infobip, SMSPartner, Plivo and SMPP gateways), one canonical "
@@ -46,31 +46,25 @@ def open_sink(settings: Settings, store: Store) -> Sink:
     return StoreSink(store)
 
 
-def _open_store(settings: Settings) -> Store:
-    from dlrkit.store import open_store
-
-    if settings.db_url.startswith("sqlite"):
-        os.makedirs(settings.data_dir, exist_ok=True)
-    store: Store = open_store(settings.db_url)
-    return store
-
-
 def create_app(
     settings: Settings, *, store: Store | None = None, sink: Sink | None = None
 ) -> FastAPI:
-    """The service. `store` and `sink` default to those `settings` name; the app opens the store
-    when it starts and closes it when it stops."""
-    own_store = store if store is not None else _open_store(settings)
+    """The service. `store` and `sink` default to those `settings` name; the app opens both
+    when it starts and closes both when it stops, whoever made them."""
+    own_store = store if store is not None else open_store(settings.db_url)
     own_sink = sink if sink is not None else open_sink(settings, own_store)
     rules = Rules.load(settings.rules_file) if settings.rules_file else None
     metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        Catalog.default()  # load before the first report, not during it
         await own_store.open()
         try:
-            yield
+            await own_sink.open()
+            try:
+                yield
+            finally:
+                await own_sink.close()
         finally:
             await own_store.close()
 
@@ -84,7 +78,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = own_store
-    app.state.ingest = webhooks.Ingest(settings, own_sink, Catalog.default(), rules, metrics)
+    catalog = Catalog.default()  # loaded now, not during the first report
+    app.state.ingest = webhooks.Ingest(settings, own_sink, catalog, rules, metrics)
     responses.install(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     webhooks.add_routes(app)
@@ -123,6 +118,7 @@ def create_app(
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
+            schema["paths"] = {**openapi.webhook_paths(), **schema["paths"]}
             schema.setdefault("components", {}).setdefault("schemas", {}).update(
                 openapi.components()
             )

@@ -18,7 +18,7 @@ import msgspec
 
 from dlrkit.catalog import Catalog
 from dlrkit.classify import classify
-from dlrkit.normalize import parse_reports
+from dlrkit.normalizer import parse_reports
 from dlrkit.outcome import Report
 from dlrkit.rules import Rules
 from dlrkit.store.base import Incoming, OutcomeFilter, Store
@@ -29,18 +29,32 @@ _canonical = msgspec.json.Encoder(order="sorted")
 class Sink(Protocol):
     """Where accepted reports go. `persist` returns only once every item is durable."""
 
+    async def open(self) -> None:
+        """Connect (called when the app starts, after the store has opened)."""
+
+    async def close(self) -> None:
+        """Disconnect (called when the app stops, before the store closes)."""
+
     async def persist(self, items: Sequence[Incoming]) -> list[bool]:
-        """Make items durable; for each, whether it was a duplicate of one already kept."""
+        """Make items durable; for each, whether it was a duplicate of one already kept.
+        Raises InputError for an item no store can hold, anything else when unavailable."""
 
     async def check(self) -> None:
         """Raise if the sink cannot currently accept reports (used by /healthz)."""
 
 
 class StoreSink:
-    """The default sink: the store itself (its `ingest` commits before returning)."""
+    """The default sink: the store itself (its `ingest` commits before returning). The app
+    opens and closes the store, so this sink has nothing of its own to open or close."""
 
     def __init__(self, store: Store):
         self.store = store
+
+    async def open(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
 
     async def persist(self, items: Sequence[Incoming]) -> list[bool]:
         if not items:

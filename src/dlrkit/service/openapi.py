@@ -182,8 +182,8 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
-def webhook_operation(provider: str) -> dict[str, Any]:
-    """`openapi_extra` of POST /webhooks/{provider}: request body, headers, every answer."""
+def webhook_operation(provider: str, *, path_token: bool = False) -> dict[str, Any]:
+    """The OpenAPI operation of POST /webhooks/{provider}: body, headers, every answer."""
     params = [
         {
             "name": h,
@@ -194,7 +194,17 @@ def webhook_operation(provider: str) -> dict[str, Any]:
         }
         for h in HEADERS.get(provider, [])
     ]
-    if provider == "smspartner":
+    if path_token:
+        params.append(
+            {
+                "name": "token",
+                "in": "path",
+                "required": True,
+                "schema": _NONEMPTY,
+                "description": "the secret token of the callback URL",
+            }
+        )
+    elif provider == "smspartner":
         params.append(
             {
                 "name": "token",
@@ -204,7 +214,12 @@ def webhook_operation(provider: str) -> dict[str, Any]:
                 "description": "the secret token of the callback URL",
             }
         )
+    where = " (token in the path)" if path_token else ""
     return {
+        "tags": ["webhooks"],
+        "summary": f"Receive {provider} delivery reports{where}",
+        "description": f"Delivery reports from {provider}, in its native format. Answers 200 only once they are durable.",
+        "operationId": f"webhook_{provider}_token" if path_token else f"webhook_{provider}",
         "parameters": params,
         "requestBody": {"required": True, "content": BODIES[provider]},
         "responses": {
@@ -227,6 +242,15 @@ def webhook_operation(provider: str) -> dict[str, Any]:
             "503": _error("Storage unavailable: not stored, retry later."),
         },
     }
+
+
+def webhook_paths() -> dict[str, Any]:
+    """The `paths` entries of the webhook routes, which FastAPI does not see."""
+    paths = {f"/webhooks/{p}": {"post": webhook_operation(p)} for p in ACCEPTED_TYPES}
+    paths["/webhooks/smspartner/{token}"] = {
+        "post": webhook_operation("smspartner", path_token=True)
+    }
+    return paths
 
 
 ERROR_SCHEMA = {

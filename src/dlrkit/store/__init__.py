@@ -1,4 +1,5 @@
-"""Storage of reports, outcomes and API keys: the `Store` contract and the SQL store behind it.
+"""Storage of reports, outcomes, API keys, the suppression list and the insight rollups:
+the `Store` contract and the SQL store behind it.
 
     store = open_store(default_url(data_dir))   # SQLite file <data_dir>/dlrkit.db
     store = open_store("postgresql://dlrkit@db.internal/dlrkit")
@@ -10,29 +11,55 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlrkit.store.base import (
     ApiKey,
+    DeliveryRate,
+    Failures,
+    FailureSlice,
     HistoryItem,
     Incoming,
+    InsightFilter,
+    Latency,
+    LatencyBin,
     Message,
     OutcomeFilter,
     Page,
+    RatePoint,
     Store,
     Stored,
     StoreError,
+    SuppressionEntry,
+    SuppressionFilter,
+    SuppressionPage,
+    UnknownCode,
 )
+
+if TYPE_CHECKING:
+    from dlrkit.policy import PolicyConfig
 
 __all__ = [
     "ApiKey",
+    "DeliveryRate",
+    "FailureSlice",
+    "Failures",
     "HistoryItem",
     "Incoming",
+    "InsightFilter",
+    "Latency",
+    "LatencyBin",
     "Message",
     "OutcomeFilter",
     "Page",
+    "RatePoint",
     "Store",
     "StoreError",
     "Stored",
+    "SuppressionEntry",
+    "SuppressionFilter",
+    "SuppressionPage",
+    "UnknownCode",
     "default_url",
     "open_store",
 ]
@@ -45,8 +72,9 @@ def default_url(data_dir: str | Path) -> str:
     return f"sqlite:///{Path(data_dir).expanduser().resolve() / DB_FILE}"
 
 
-def open_store(url: str) -> Store:
-    """The store for a database URL: `sqlite:///FILE` or `postgresql://...` (not yet opened)."""
+def open_store(url: str, *, policy: PolicyConfig | None = None) -> Store:
+    """The store for a database URL: `sqlite:///FILE` or `postgresql://...` (not yet opened);
+    `policy` decides automatic suppressions (default: `PolicyConfig()`)."""
     from dlrkit.store.sql import SqlStore
 
-    return SqlStore(url)
+    return SqlStore(url, policy=policy)

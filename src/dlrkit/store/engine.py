@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from dlrkit.errors import InputError
@@ -74,3 +75,10 @@ def transaction(engine: sa.Engine, *, write: bool) -> Iterator[sa.Connection]:
     mode = "IMMEDIATE" if write else "DEFERRED"
     with engine.connect().execution_options(sqlite_begin=mode) as connection, connection.begin():
         yield connection
+
+
+def dialect_insert(connection: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (both dialects spell it alike)."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

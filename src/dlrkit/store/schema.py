@@ -2,7 +2,12 @@
 
 - `reports`: every distinct report once (`report_key` unique), its own outcome as JSON;
 - `outcomes`: the current merged outcome per (provider, message_id), one column per filter;
-- `api_keys`: API keys, the secret's SHA-256 only.
+- `api_keys`: API keys, the secret's SHA-256 only;
+- `suppressions`: recipients not to be written to, one row per recipient (see `suppress.py`);
+- `rollup_*_hour` / `rollup_*_day`: counts of the current outcomes per hour and per day of
+  `received_at` and per dimension, kept equal to a GROUP BY over `outcomes` at ingest (see
+  `rollups.py`); a missing country or operator is '' there, so that keys are never NULL;
+- `unknown_codes`: codes the catalog does not know, counted per report.
 
 Times are timezone-aware UTC datetimes in Python; SQLite stores them as fixed-width UTC text
 (so text order is time order), PostgreSQL as `timestamptz`. The alembic migrations under
@@ -94,6 +99,91 @@ api_keys = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime()),
     sa.Index("ix_api_keys_prefix", "prefix"),
+)
+
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    sa.Column("recipient", sa.String(255), primary_key=True),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("permanent", sa.Boolean(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime()),  # None when permanent
+    sa.Column("source", sa.String(8), nullable=False),  # 'auto' or 'manual'
+    sa.Column("provider", sa.String(64)),  # the report that caused it (None when manual)
+    sa.Column("message_id", sa.String(255)),
+    sa.Column("report_key", sa.String(64)),
+    sa.Column("note", sa.String(1000)),
+    sa.Index("ix_suppressions_list", "created_at", "recipient"),
+    sa.Index("ix_suppressions_reason", "reason", "created_at", "recipient"),
+    sa.Index("ix_suppressions_source", "source", "created_at", "recipient"),
+)
+
+
+def _cube(name: str, *keys: sa.Column[object]) -> sa.Table:
+    """A rollup table: a time bucket and key columns (the primary key, in that order), a count.
+    SQLite keeps it as a clustered b-tree (WITHOUT ROWID), so a time range is one sequential read."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("bucket", UtcDateTime(), primary_key=True),
+        *keys,
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sqlite_with_rowid=False,
+    )
+
+
+def _key(name: str, length: int) -> sa.Column[object]:
+    return sa.Column(name, sa.String(length), primary_key=True)
+
+
+def _outcome_cube(grain: str) -> sa.Table:
+    return _cube(
+        f"rollup_outcomes_{grain}",
+        _key("provider", 64),
+        _key("channel", 16),
+        _key("country", 2),
+        _key("operator", 255),
+        _key("state", 16),
+        _key("reason", 32),
+    )
+
+
+def _code_cube(grain: str) -> sa.Table:
+    return _cube(
+        f"rollup_codes_{grain}",
+        _key("provider", 64),
+        _key("channel", 16),
+        _key("country", 2),
+        _key("state", 16),
+        _key("kind", 32),
+        _key("code", 255),
+        sa.Column("known", sa.Boolean(), primary_key=True),
+    )
+
+
+def _latency_cube(grain: str) -> sa.Table:
+    return _cube(
+        f"rollup_latency_{grain}",
+        _key("provider", 64),
+        _key("channel", 16),
+        _key("country", 2),
+        sa.Column("bin", sa.SmallInteger(), primary_key=True, autoincrement=False),
+    )
+
+
+rollup_outcomes_hour, rollup_outcomes_day = _outcome_cube("hour"), _outcome_cube("day")
+rollup_codes_hour, rollup_codes_day = _code_cube("hour"), _code_cube("day")
+rollup_latency_hour, rollup_latency_day = _latency_cube("hour"), _latency_cube("day")
+
+unknown_codes = sa.Table(
+    "unknown_codes",
+    metadata,
+    sa.Column("code", sa.String(255), primary_key=True),  # "namespace:kind:channel:code"
+    sa.Column("first_seen", UtcDateTime(), nullable=False),
+    sa.Column("last_seen", UtcDateTime(), nullable=False),
+    sa.Column("count", sa.BigInteger(), nullable=False),  # reports that carried it
+    sa.Column("report_key", sa.String(64), nullable=False),  # the earliest of them
 )
 
 

@@ -10,31 +10,44 @@ transaction being `write.apply`, safe with other stores and workers on the same 
 Reads and key changes run on a small pool of reader threads with connections of their own
 (SQLite's WAL lets them proceed while the writer works). Engines and durability settings:
 `engine.py`. The coroutines only wait for the threads; the event loop never blocks on I/O.
+
+The suppression list's SQL is in `suppress.py` (automatic suppression follows the store's
+`PolicyConfig`), the insight queries over the rollups in `insights.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 
 from dlrkit.errors import InputError
-from dlrkit.store import migrate
+from dlrkit.policy import PolicyConfig
+from dlrkit.store import insights, migrate, suppress
 from dlrkit.store.base import (
     ApiKey,
+    DeliveryRate,
+    Failures,
     HistoryItem,
     Incoming,
+    InsightFilter,
+    Latency,
     Message,
     OutcomeFilter,
     Page,
     Stored,
     StoreError,
+    SuppressionEntry,
+    SuppressionFilter,
+    SuppressionPage,
+    UnknownCode,
 )
 from dlrkit.store.engine import engine_for, transaction
 from dlrkit.store.queries import decode_cursor, encode_cursor, filter_clauses, page_after
@@ -46,6 +59,7 @@ from dlrkit.store.writer import GroupCommitter
 T = TypeVar("T")
 KEY_PREFIX = "dlrk_"  # every secret starts so, which makes leaked keys easy to scan for
 _PREFIX_LEN = 12
+_EXPORT_CHUNK = 1000
 
 
 def _hash(secret: str) -> str:
@@ -72,8 +86,16 @@ class _Open(NamedTuple):
 class SqlStore:
     """The store on one database URL; see the module docstring."""
 
-    def __init__(self, url: str, *, readers: int = 4, writers: int | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        readers: int = 4,
+        writers: int | None = None,
+        policy: PolicyConfig | None = None,
+    ):
         self.url = url
+        self.policy = policy or PolicyConfig()
         self._readers = readers
         self._writers = writers
         self._open: _Open | None = None
@@ -96,7 +118,8 @@ class SqlStore:
             engine.dispose()
             where = engine.url.render_as_string()  # the password hidden
             raise StoreError(f"cannot open the store at {where}: {exc}") from exc
-        writer = GroupCommitter(engine, apply, threads=writers)
+        work = functools.partial(apply, policy=self.policy)
+        writer = GroupCommitter(engine, work, threads=writers)
         writer.start()
         self._open = _Open(engine, pool, writer)
 
@@ -246,3 +269,70 @@ class SqlStore:
             return match
 
         return await self._run(read)
+
+    async def list_suppressions(
+        self, flt: SuppressionFilter, *, limit: int = 100, cursor: str | None = None
+    ) -> SuppressionPage:
+        stamp = now()
+        query = suppress.list_query(flt, limit, cursor, stamp)
+
+        def read(connection: sa.Connection) -> SuppressionPage:
+            rows = connection.execute(query).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            last = rows[-1] if more else None
+            return SuppressionPage(
+                items=tuple(suppress.entry(row, stamp) for row in rows),
+                next_cursor=suppress.encode_cursor(last.created_at, last.recipient)
+                if last is not None
+                else None,
+            )
+
+        return await self._run(read)
+
+    async def add_suppression(
+        self, recipient: str, reason: str, *, expires_at: str | None = None, note: str | None = None
+    ) -> SuppressionEntry:
+        stamp = now()
+        return await self._run(
+            lambda c: suppress.add(c, recipient, reason, expires_at, note, stamp), write=True
+        )
+
+    async def remove_suppression(self, recipient: str) -> bool:
+        key = suppress.normalize(recipient)
+        return await self._run(lambda c: suppress.remove(c, key), write=True)
+
+    async def check_suppression(self, recipient: str) -> SuppressionEntry | None:
+        key = suppress.normalize(recipient)
+        stamp = now()
+        return await self._run(lambda c: suppress.check_row(c, key, stamp))
+
+    async def export_suppressions(self) -> AsyncIterator[SuppressionEntry]:
+        after: str | None = None
+        while True:
+            read = functools.partial(
+                suppress.export_chunk, after=after, size=_EXPORT_CHUNK, now=now()
+            )
+            chunk = await self._run(read)
+            for found in chunk:
+                yield found
+            if len(chunk) < _EXPORT_CHUNK:
+                return
+            after = chunk[-1].recipient
+
+    def _reader(self, connection: sa.Connection) -> insights.Read:
+        return lambda query: list(connection.execute(query))
+
+    async def delivery_rate(self, flt: InsightFilter, *, bucket: str = "hour") -> DeliveryRate:
+        return await self._run(lambda c: insights.delivery_rate(self._reader(c), flt, bucket))
+
+    async def failures_by(self, dimension: str, flt: InsightFilter, *, limit: int = 20) -> Failures:
+        return await self._run(
+            lambda c: insights.failures_by(self._reader(c), dimension, flt, limit)
+        )
+
+    async def latency(self, flt: InsightFilter) -> Latency:
+        return await self._run(lambda c: insights.latency(self._reader(c), flt))
+
+    async def unknown_codes(self, *, limit: int = 50) -> list[UnknownCode]:
+        return await self._run(lambda c: insights.unknown(self._reader(c), limit))

@@ -15,11 +15,18 @@ Each step takes its locks in one global order (sorted report keys, then sorted m
 and no step waits for a lock a later step of another transaction could hold, so concurrent
 writers never deadlock. merge is commutative and associative, so the result does not depend on
 which transaction commits first. The outcome's `received_at` is the earliest of its reports'.
+
+Then, in the same transaction, the consequences of each changed outcome (before -> after):
+5. recipients the policy says to suppress are suppressed (`suppress.auto`);
+6. unknown codes of the new reports are counted, and the rollups move each changed message's
+   counts from its old outcome to its new one (`rollups`), hottest rows last, to hold their
+   locks for the shortest time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,7 +36,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from dlrkit.fold import merge
 from dlrkit.outcome import Outcome
+from dlrkit.policy import PolicyConfig
+from dlrkit.store import rollups, suppress
 from dlrkit.store.base import Incoming, Stored
+from dlrkit.store.engine import dialect_insert
 from dlrkit.store.schema import now, outcomes, parse_time, reports
 
 MessageKey = tuple[str, str]  # (provider, message_id)
@@ -93,13 +103,6 @@ def outcome_row(o: Outcome, updated_at: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _insert(connection: sa.Connection, table: sa.Table) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
 def current_outcomes(
     connection: sa.Connection, keys: Sequence[MessageKey], *, lock: bool = False
 ) -> dict[MessageKey, Outcome]:
@@ -123,7 +126,21 @@ def current_outcomes(
     return found
 
 
-def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
+@functools.cache
+def _write_back(dialect: str, columns: tuple[str, ...]) -> Any:
+    """The outcomes upsert setting `columns`, built once (building `excluded` is costly)."""
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(outcomes)
+    return upsert.on_conflict_do_update(
+        index_elements=["provider", "message_id"], set_={n: upsert.excluded[n] for n in columns}
+    )
+
+
+DEFAULT_POLICY = PolicyConfig()
+
+
+def apply(
+    connection: sa.Connection, items: Sequence[Incoming], *, policy: PolicyConfig = DEFAULT_POLICY
+) -> list[Stored]:
     """Store `items` in the connection's transaction; one `Stored` per item, in order."""
     first: dict[str, Incoming] = {}
     for item in items:
@@ -132,29 +149,34 @@ def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
     keys = sorted(first)
     new_keys: set[str] = set()
     if keys:
-        insert = _insert(connection, reports).on_conflict_do_nothing(index_elements=["report_key"])
+        insert = dialect_insert(connection, reports).on_conflict_do_nothing(
+            index_elements=["report_key"]
+        )
         result = connection.execute(
             insert.returning(reports.c.report_key), [report_row(first[k]) for k in keys]
         )
         new_keys = set(result.scalars())
 
     arriving: dict[MessageKey, Outcome] = {}
-    for key in new_keys:
+    arrived: dict[MessageKey, list[Incoming]] = {}
+    for key in sorted(new_keys):
         o = first[key].outcome
         mk = (o.provider, o.message_id)
         arriving[mk] = combine(arriving[mk], o) if mk in arriving else o
+        arrived.setdefault(mk, []).append(first[key])
 
     stamp = now()
     messages = sorted(arriving)
     current: dict[MessageKey, Outcome] = {}
     if messages:
-        insert = _insert(connection, outcomes).on_conflict_do_nothing(
+        insert = dialect_insert(connection, outcomes).on_conflict_do_nothing(
             index_elements=["provider", "message_id"]
         )
         insert = insert.returning(outcomes.c.provider, outcomes.c.message_id)
         created = connection.execute(insert, [outcome_row(arriving[mk], stamp) for mk in messages])
         for provider, message_id in created:
             current[(provider, message_id)] = arriving[(provider, message_id)]
+    changes: list[tuple[Outcome | None, Outcome]] = [(None, o) for o in current.values()]
 
     known = [mk for mk in messages if mk not in current]
     if known:
@@ -162,6 +184,7 @@ def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
         changed: list[dict[str, Any]] = []
         for mk, before in current_outcomes(connection, known, lock=True).items():
             merged = current[mk] = combine(before, arriving[mk])
+            changes.append((before, merged))
             row = outcome_row(merged, stamp)
             if all(getattr(before, n) == getattr(merged, n) for n in _IDENTITY):
                 progress.append(row)
@@ -169,12 +192,12 @@ def apply(connection: sa.Connection, items: Sequence[Incoming]) -> list[Stored]:
                 changed.append(row)
         for columns, rows in ((_PROGRESS, progress), (_PROGRESS + _IDENTITY, changed)):
             if rows:
-                upsert = _insert(connection, outcomes)
-                upsert = upsert.on_conflict_do_update(
-                    index_elements=["provider", "message_id"],
-                    set_={n: upsert.excluded[n] for n in columns},
-                )
-                connection.execute(upsert, rows)
+                connection.execute(_write_back(connection.dialect.name, columns), rows)
+
+    if changes:
+        suppress.auto(connection, changes, arrived, policy, stamp)
+        rollups.count_unknown(connection, [first[k] for k in sorted(new_keys)])
+        rollups.apply_changes(connection, changes)
 
     untouched = sorted({(i.outcome.provider, i.outcome.message_id) for i in items} - current.keys())
     current.update(current_outcomes(connection, untouched))

@@ -70,7 +70,9 @@ def webhook_url(target: str, provider: str, state: SandboxState) -> str:
     return url
 
 
-def report(provider: str, channel: str, i: int, scenario: Scenario, catalog: Catalog) -> tuple[bytes, str]:
+def report(
+    provider: str, channel: str, i: int, scenario: Scenario, catalog: Catalog
+) -> tuple[bytes, str]:
     """Report number i of a stream: (body, content type)."""
     rng = random.Random(f"{scenario.seed}/fire/{provider}/{i}")
     to = f"+336{rng.randrange(10**8):08d}"
@@ -78,22 +80,77 @@ def report(provider: str, channel: str, i: int, scenario: Scenario, catalog: Cat
     now = time.time()
     done = now + decision.delay
     if provider == "infobip":
-        table = infobip_reports.VOICE if channel == "voice" else infobip_reports.SMS
-        common = {"bulk_id": "fire", "message_id": str(uuid.uuid4()), "to": to[1:], "sender": "dlrkit", "codes": table[decision.fate], "callback_data": None}
+        codes = (infobip_reports.VOICE if channel == "voice" else infobip_reports.SMS)[
+            decision.fate
+        ]
+        message_id = str(uuid.uuid4())
         if channel == "voice":
-            result = infobip_reports.voice_report(catalog, sent_at=now, start=now, answered=None, end=done, price_per_second=0.0, **common)  # type: ignore[arg-type]
+            result = infobip_reports.voice_report(
+                catalog,
+                bulk_id="fire",
+                message_id=message_id,
+                to=to[1:],
+                sender="dlrkit",
+                sent_at=now,
+                start=now,
+                answered=None,
+                end=done,
+                price_per_second=0.0,
+                codes=codes,
+                callback_data=None,
+            )
         else:
-            result = infobip_reports.sms_report(catalog, sent_at=now, done_at=done, parts=1, price=0.01, version=2, **common)  # type: ignore[arg-type]
+            result = infobip_reports.sms_report(
+                catalog,
+                bulk_id="fire",
+                message_id=message_id,
+                to=to[1:],
+                sender="dlrkit",
+                sent_at=now,
+                done_at=done,
+                parts=1,
+                price=0.01,
+                codes=codes,
+                callback_data=None,
+                version=2,
+            )
         return json.dumps({"results": [result]}).encode(), "application/json"
     if provider == "plivo":
         if channel == "voice":
             hangup = plivo_reports.CALLS[decision.fate]
-            form = plivo_reports.hangup_form(catalog, hangup, call_uuid=str(uuid.uuid4()), sender="14155550100", to=to[1:], start=now, answered=None, end=done, rate=0.01)
+            form = plivo_reports.hangup_form(
+                catalog,
+                hangup,
+                call_uuid=str(uuid.uuid4()),
+                sender="14155550100",
+                to=to[1:],
+                start=now,
+                answered=None,
+                end=done,
+                rate=0.01,
+            )
         else:
             status, error = plivo_reports.MESSAGES[decision.fate]
-            form = plivo_reports.message_form(message_uuid=str(uuid.uuid4()), sender="14155550100", to=to[1:], status=status, error=error, queued=now, sent=now, reported=done, units=1, rate=0.005, sequence=3)
+            form = plivo_reports.message_form(
+                message_uuid=str(uuid.uuid4()),
+                sender="14155550100",
+                to=to[1:],
+                status=status,
+                error=error,
+                queued=now,
+                sent=now,
+                reported=done,
+                units=1,
+                rate=0.005,
+                sequence=3,
+            )
         return urlencode(form).encode(), FORM
-    form = {"messageId": str(i + 1), "phoneNumber": to, "status": WORDS[decision.fate], "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    form = {
+        "messageId": str(i + 1),
+        "phoneNumber": to,
+        "status": WORDS[decision.fate],
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     return urlencode(form).encode(), FORM
 
 

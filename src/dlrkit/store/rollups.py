@@ -1,0 +1,230 @@
+"""Rollups: counts of the current outcomes per time bucket and dimension, kept exact at ingest.
+
+Three cubes, each at two grains (the UTC hour and the UTC day of an outcome's `received_at`):
+
+- outcomes: (provider, channel, country, operator, state, reason), one cell per message;
+- codes: (provider, channel, country, state, kind, code, known), one cell per distinct native
+  code of a message, the code named "namespace:kind:channel:code" as `explain` takes it;
+- latency: (provider, channel, country, bin), for final messages that give `sent_at` and
+  `done_at`, the bin of the seconds between them (`BOUNDS`; a negative time counts as 0).
+
+A missing country or operator is '' in a key, so that keys are never NULL. The invariant:
+each cube equals a GROUP BY over the current `outcomes` (tests/store/test_rollups.py proves it
+after shuffled, repeated, concurrent ingests). The ingest transaction keeps it: when a message's
+merged outcome changes, the cells of the old outcome lose one and those of the new one gain one;
+deltas are summed per cell, zeros dropped, and each table gets one INSERT .. ON CONFLICT DO
+UPDATE SET count = count + excluded.count, in key order, so concurrent writers lock cells in
+one order and cannot deadlock. Cells that fall to zero stay (readers ignore them).
+
+`unknown_codes` is counted per distinct report (not per message): how often, first and last
+seen, and the earliest report that carried the code.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import functools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dlrkit.outcome import Outcome
+from dlrkit.store.base import Incoming
+from dlrkit.store.schema import (
+    UTC,
+    parse_time,
+    rollup_codes_day,
+    rollup_codes_hour,
+    rollup_latency_day,
+    rollup_latency_hour,
+    rollup_outcomes_day,
+    rollup_outcomes_hour,
+    unknown_codes,
+)
+
+BOUNDS = (1, 5, 30, 60, 300, 1800, 3600)  # latency bin i holds BOUNDS[i-1] <= seconds < BOUNDS[i]
+CODE_LENGTH = 255
+
+Key = tuple[Any, ...]
+Delta = defaultdict[sa.Table, Counter[Key]]
+
+
+def label(text: str, longest: int = CODE_LENGTH) -> str:
+    """Text a key column can hold: no NUL (PostgreSQL refuses it), at most `longest` long."""
+    return text.replace("\x00", "\ufffd")[:longest]
+
+
+def code_keys(o: Outcome) -> set[tuple[str, str, bool]]:
+    """(kind, "namespace:kind:channel:code", known) for each distinct native code of `o`."""
+    unknown = iter(o.unknown_codes)  # named in the order of the unknown codes among `codes`
+    found = set()
+    for c in o.codes:
+        if c.known and c.entry:
+            ref = c.entry
+        else:
+            ref = next(unknown, None) or f"{o.provider}:{c.kind}:{c.channel}:{c.code}"
+        found.add((label(c.kind, 32), label(ref), bool(c.known)))
+    return found
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    try:
+        parsed = dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def latency_bin(o: Outcome) -> int | None:
+    """The latency bin of a final outcome giving sent_at and done_at, else None."""
+    if not o.final:
+        return None
+    sent, done = _moment(o.sent_at), _moment(o.done_at)
+    if sent is None or done is None:
+        return None
+    return bisect.bisect_right(BOUNDS, (done - sent).total_seconds())
+
+
+def _outcome_cells(o: Outcome) -> Iterable[Key]:
+    yield (
+        o.provider,
+        o.channel.value,
+        o.country or "",
+        o.operator or "",
+        o.state.value,
+        o.reason.value,
+    )
+
+
+def _code_cells(o: Outcome) -> Iterable[Key]:
+    base = (o.provider, o.channel.value, o.country or "", o.state.value)
+    return (base + key for key in code_keys(o))
+
+
+def _latency_cells(o: Outcome) -> Iterable[Key]:
+    found = latency_bin(o)
+    if found is not None:
+        yield (o.provider, o.channel.value, o.country or "", found)
+
+
+class Cube(NamedTuple):
+    hour: sa.Table
+    day: sa.Table
+    cells: Callable[[Outcome], Iterable[Key]]  # the keys (bucket excluded) an outcome counts in
+
+
+CUBES = (
+    Cube(rollup_outcomes_hour, rollup_outcomes_day, _outcome_cells),
+    Cube(rollup_codes_hour, rollup_codes_day, _code_cells),
+    Cube(rollup_latency_hour, rollup_latency_day, _latency_cells),
+)
+
+
+def hour_of(received_at: str) -> dt.datetime:
+    """The UTC hour a (validated) `received_at` falls in."""
+    return parse_time(received_at, "received_at").replace(minute=0, second=0, microsecond=0)
+
+
+def new_delta() -> Delta:
+    return defaultdict(Counter)
+
+
+def count(delta: Delta, o: Outcome, times: int = 1) -> None:
+    """Add `times` of outcome `o` to every cell it counts in (negative: take away)."""
+    hour = hour_of(o.received_at or "")
+    day = hour.replace(hour=0)
+    for cube in CUBES:
+        hours, days = delta[cube.hour], delta[cube.day]
+        for key in cube.cells(o):
+            hours[(hour, *key)] += times
+            days[(day, *key)] += times
+
+
+@functools.cache
+def _statement(dialect: str, table: sa.Table) -> Any:
+    """INSERT .. ON CONFLICT DO UPDATE SET count = count + excluded.count, built once (building
+    one, `excluded` especially, costs more than running it)."""
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    names = [c.name for c in table.primary_key.columns]
+    return upsert.on_conflict_do_update(
+        index_elements=names, set_={"count": table.c.count + upsert.excluded.count}
+    )
+
+
+def write(connection: sa.Connection, delta: Delta) -> None:
+    """Add `delta` to the rollup tables (cells in key order, zero changes skipped)."""
+    for cube in CUBES:
+        for table in (cube.hour, cube.day):
+            cells = delta.get(table)
+            if not cells:
+                continue
+            names = [c.name for c in table.primary_key.columns]
+            rows = [
+                {**dict(zip(names, key, strict=True)), "count": n}
+                for key, n in sorted(cells.items())
+                if n
+            ]
+            if rows:
+                connection.execute(_statement(connection.dialect.name, table), rows)
+
+
+def apply_changes(
+    connection: sa.Connection, changes: Iterable[tuple[Outcome | None, Outcome]]
+) -> None:
+    """Move each message's counts from its outcome before (None: new message) to after."""
+    delta = new_delta()
+    for before, after in changes:
+        if before is not None:
+            count(delta, before, -1)
+        count(delta, after)
+    write(connection, delta)
+
+
+def count_unknown(connection: sa.Connection, new_reports: Sequence[Incoming]) -> None:
+    """Count the unknown codes of reports stored for the first time."""
+    seen: dict[str, tuple[dt.datetime, dt.datetime, int, str, dt.datetime]] = {}
+    for item in new_reports:
+        o = item.outcome
+        if not o.unknown_codes:
+            continue
+        at = _moment(o.received_at) or dt.datetime.now(UTC)
+        for code in {label(c) for c in o.unknown_codes}:
+            first, last, n, key, key_at = seen.get(code, (at, at, 0, item.report_key, at))
+            if (at, item.report_key) < (key_at, key):
+                key, key_at = item.report_key, at
+            seen[code] = (min(first, at), max(last, at), n + 1, key, key_at)
+    if not seen:
+        return
+    rows = [
+        {"code": code, "first_seen": f, "last_seen": la, "count": n, "report_key": k}
+        for code, (f, la, n, k, _) in sorted(seen.items())
+    ]
+    connection.execute(_count_unknown_statement(connection.dialect.name), rows)
+
+
+@functools.cache
+def _count_unknown_statement(dialect: str) -> Any:
+    table = unknown_codes
+    pg = dialect == "postgresql"
+    upsert = (postgresql.insert if pg else sqlite.insert)(table)
+    new = upsert.excluded
+    least, greatest = (sa.func.least, sa.func.greatest) if pg else (sa.func.min, sa.func.max)
+    earlier = sa.or_(
+        new.first_seen < table.c.first_seen,
+        sa.and_(new.first_seen == table.c.first_seen, new.report_key < table.c.report_key),
+    )
+    return upsert.on_conflict_do_update(
+        index_elements=["code"],
+        set_={
+            "count": table.c.count + new.count,
+            "first_seen": least(table.c.first_seen, new.first_seen),
+            "last_seen": greatest(table.c.last_seen, new.last_seen),
+            "report_key": sa.case((earlier, new.report_key), else_=table.c.report_key),
+        },
+    )

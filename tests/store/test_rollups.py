@@ -1,0 +1,233 @@
+"""Rollups: always equal to a GROUP BY over the current outcomes, whatever the order, repetition
+and concurrency of the reports, and after migrating a database that already held outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from dlrkit.fold import fold
+from dlrkit.outcome import Outcome
+from dlrkit.store import migrate
+from dlrkit.store.base import Incoming
+from dlrkit.store.engine import engine_for, transaction
+from dlrkit.store.schema import metadata, outcomes, reports, unknown_codes
+from dlrkit.store.sql import SqlStore
+from dlrkit.store.write import combine, outcome_row, report_row
+
+from .insight_traffic import mixed_traffic
+from .test_ingest import ingest_concurrently
+from .traffic import incoming, iso
+
+run = asyncio.run
+UTC = dt.UTC
+EDGES = (1, 5, 30, 60, 300, 1800, 3600)
+Cubes = dict[str, Counter[tuple[Any, ...]]]
+
+
+def _bucket(value: Any, grain: str) -> dt.datetime:
+    """A truncated received_at as the database gave it, as an aware UTC datetime."""
+    if isinstance(value, str):  # SQLite: the first characters of the stored text
+        return dt.datetime.strptime(
+            value, "%Y-%m-%d %H" if grain == "hour" else "%Y-%m-%d"
+        ).replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _at(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text).astimezone(UTC) if text else None
+
+
+def group_by(url: str) -> Cubes:
+    """What the rollups must hold, computed from `outcomes` alone (independently of rollups.py)."""
+    expected: Cubes = defaultdict(Counter)
+    engine = engine_for(url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            pg = connection.dialect.name == "postgresql"
+            for grain in ("hour", "day"):
+                if pg:
+                    bucket = sa.func.date_trunc(grain, outcomes.c.received_at, "UTC")
+                else:
+                    bucket = sa.func.substr(
+                        outcomes.c.received_at, 1, 13 if grain == "hour" else 10
+                    )
+                keys = [
+                    bucket,
+                    outcomes.c.provider,
+                    outcomes.c.channel,
+                    sa.func.coalesce(outcomes.c.country, ""),
+                    sa.func.coalesce(outcomes.c.operator, ""),
+                    outcomes.c.state,
+                    outcomes.c.reason,
+                ]
+                query = sa.select(*keys, sa.func.count()).group_by(*keys)
+                for at, *key, n in connection.execute(query):
+                    expected[f"rollup_outcomes_{grain}"][(_bucket(at, grain), *key)] = n
+            stored = [
+                msgspec.json.decode(t, type=Outcome)
+                for t in connection.execute(sa.select(outcomes.c.outcome)).scalars()
+            ]
+    finally:
+        engine.dispose()
+    for o in stored:
+        hour = (_at(o.received_at) or dt.datetime.now(UTC)).replace(
+            minute=0, second=0, microsecond=0
+        )
+        where = (o.provider, o.channel.value, o.country or "")
+        unknown = iter(o.unknown_codes)
+        codes = {(c.kind, c.entry if c.known else next(unknown), c.known) for c in o.codes}
+        sent, done = _at(o.sent_at), _at(o.done_at)
+        for grain, at in (("hour", hour), ("day", hour.replace(hour=0))):
+            for code in codes:
+                expected[f"rollup_codes_{grain}"][(at, *where, o.state.value, *code)] += 1
+            if o.final and sent and done:
+                b = sum(1 for edge in EDGES if (done - sent).total_seconds() >= edge)
+                expected[f"rollup_latency_{grain}"][(at, *where, b)] += 1
+    return expected
+
+
+def rollups(url: str) -> Cubes:
+    """The rollup tables' non-zero cells."""
+    found: Cubes = defaultdict(Counter)
+    engine = engine_for(url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            for name, table in metadata.tables.items():
+                if name.startswith("rollup_"):
+                    for row in connection.execute(sa.select(table).where(table.c.count != 0)):
+                        *key, n = row
+                        found[name][tuple(key)] = n
+    finally:
+        engine.dispose()
+    return found
+
+
+def assert_rollups_are_group_by(url: str) -> Cubes:
+    expected, stored = group_by(url), rollups(url)
+    assert (
+        sorted(stored)
+        == sorted(expected)
+        == sorted(
+            f"rollup_{c}_{g}" for c in ("outcomes", "codes", "latency") for g in ("hour", "day")
+        )
+    )
+    for name in expected:
+        assert stored[name] == expected[name], name
+    return stored
+
+
+def test_rollups_equal_group_by_after_shuffled_repeated_concurrent_ingests(store: SqlStore) -> None:
+    sent = mixed_traffic(messages=600, seed=3)
+    rng = random.Random(4)
+    items = sent * 2 + rng.sample(sent, len(sent) // 3)  # twice each, a third of them thrice
+    rng.shuffle(items)
+    run(ingest_concurrently(store, items, tasks=24, seed=5))
+    stored = assert_rollups_are_group_by(store.url)
+    # the data set reaches every corner: days, hours, every latency bin, unknown codes
+    assert len({k[0] for k in stored["rollup_outcomes_day"]}) >= 3
+    assert len({k[0] for k in stored["rollup_outcomes_hour"]}) > 60
+    assert {k[-1] for k in stored["rollup_latency_hour"]} == set(range(8))
+    assert any(k[-1] is False or k[-1] == 0 for k in stored["rollup_codes_hour"])
+    assert sum(stored["rollup_outcomes_hour"].values()) == 600
+
+
+def test_a_late_early_report_moves_the_message_to_its_first_hour(store: SqlStore) -> None:
+    first, *_, last = [
+        i for i in mixed_traffic(messages=40, seed=6) if i.outcome.message_id.endswith("00007")
+    ]
+    early = msgspec.structs.replace(first.outcome, received_at="2025-03-01T06:59:59.999Z")
+    late = msgspec.structs.replace(last.outcome, received_at="2025-03-01T09:00:00.000Z")
+    run(store.ingest([incoming(late)]))
+    assert {k[0].hour for k in rollups(store.url)["rollup_outcomes_hour"]} == {9}
+    run(store.ingest([incoming(early)]))
+    hours = rollups(store.url)["rollup_outcomes_hour"]
+    assert [(k[0].hour, k[5], n) for k, n in hours.items()] == [(6, late.state.value, 1)]
+    assert_rollups_are_group_by(store.url)
+
+
+@pytest.mark.parametrize("fresh_url", ["postgresql"], indirect=True)
+def test_two_postgresql_stores_at_once_keep_rollups_exact(fresh_url: Callable[[], str]) -> None:
+    url = fresh_url()
+    sent = mixed_traffic(messages=500, seed=7)
+
+    async def both() -> None:
+        first, second = SqlStore(url), SqlStore(url)
+        await asyncio.gather(first.open(), second.open())
+        mine, theirs = sent * 2, list(sent)
+        random.Random(8).shuffle(mine)
+        random.Random(9).shuffle(theirs)
+        await asyncio.gather(
+            ingest_concurrently(first, mine, tasks=16, seed=10),
+            ingest_concurrently(second, theirs, tasks=16, seed=11),
+        )
+        await asyncio.gather(first.close(), second.close())
+
+    run(both())
+    assert sum(assert_rollups_are_group_by(url)["rollup_outcomes_day"].values()) == 500
+
+
+def expected_unknown(items: list[Incoming]) -> dict[str, tuple[int, str, str, str]]:
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for item in {i.report_key: i for i in items}.values():
+        for code in set(item.outcome.unknown_codes):
+            found[code].append((item.outcome.received_at or "", item.report_key))
+    return {
+        code: (len(seen), min(seen)[0], max(seen)[0], min(seen)[1]) for code, seen in found.items()
+    }
+
+
+def stored_unknown(url: str) -> dict[str, tuple[int, str, str, str]]:
+    engine = engine_for(url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.select(unknown_codes)).all()
+    finally:
+        engine.dispose()
+    return {r.code: (r.count, iso(r.first_seen), iso(r.last_seen), r.report_key) for r in rows}
+
+
+def test_unknown_codes_are_counted_once_per_distinct_report(store: SqlStore) -> None:
+    sent = mixed_traffic(messages=300, seed=12)
+    items = sent * 3
+    random.Random(13).shuffle(items)
+    run(ingest_concurrently(store, items, tasks=8, seed=14))
+    expected = expected_unknown(sent)
+    assert len(expected) == 6  # two unknown error codes at three providers
+    assert stored_unknown(store.url) == expected
+    top = run(store.unknown_codes(limit=2))
+    ranked = sorted(expected.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    assert [(u.code, u.count, u.first_seen, u.last_seen, u.report_key) for u in top] == [
+        (code, *seen) for code, seen in ranked[:2]
+    ]
+
+
+def test_upgrading_a_database_with_outcomes_computes_its_rollups(url: str) -> None:
+    sent = mixed_traffic(messages=200, seed=15)
+    engine = engine_for(url, pool_size=1)
+    try:
+        with transaction(engine, write=True) as connection:
+            command.upgrade(migrate._config(connection), "0001")
+        with transaction(engine, write=True) as connection:  # what revision 0001 stored
+            connection.execute(reports.insert(), [report_row(i) for i in sent])
+            merged: dict[tuple[str, str], Outcome] = {}
+            for i in sent:
+                key = (i.outcome.provider, i.outcome.message_id)
+                merged[key] = combine(merged[key], i.outcome) if key in merged else i.outcome
+            stamp = dt.datetime.now(UTC)
+            connection.execute(outcomes.insert(), [outcome_row(o, stamp) for o in merged.values()])
+        assert len(fold(i.outcome for i in sent)) == len(merged) == 200
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    assert sum(assert_rollups_are_group_by(url)["rollup_outcomes_hour"].values()) == 200
+    assert stored_unknown(url) == expected_unknown(sent)
