@@ -95,6 +95,7 @@ class Profile:
     )
     latency: float | None
     prefix: str  # calling code of the recipients
+    columns: tuple[Any, ...]  # (channel, state, final, reason, retry, party) as stored
 
 
 def _codes(
@@ -175,7 +176,9 @@ def profiles() -> tuple[list[Profile], list[float]]:
                     done_at=at if o.done_at else None,
                     received_at=zero.isoformat(),
                 )
-                found.append(Profile(counted, _template(o), latency, prefix))
+                stored = (channel.value, state.value, state.final, reason.value, o.retry.value)
+                columns = (*stored, o.party.value)
+                found.append(Profile(counted, _template(o), latency, prefix, columns))
                 share = wp * wc * wk * wl / (rank + 1) ** 1.2 / (orank + 1) / len(codes or (None,))
                 weights.append(share)
     return found, list(itertools.accumulate(weights))
@@ -221,41 +224,20 @@ def days(total: int, start: dt.date, count: int, seed: int = 1) -> Iterator[Day]
                 rollups.count(delta, o, times)  # sent_at/done_at: only their difference counts
                 for code in p.outcome.unknown_codes:
                     unknown[code] += times
+            randrange = rng.randrange
             for pi in drawn:
                 p = table[pi]
                 o = p.outcome
-                at = hour + dt.timedelta(microseconds=rng.randrange(3_600_000_000))
+                at = hour + dt.timedelta(microseconds=randrange(3_600_000_000))
                 mid = f"b{n:010d}"
-                recipient = f"+{p.prefix}{rng.randrange(10**8, 10**9)}"
+                recipient = f"+{p.prefix}{randrange(100_000_000, 1_000_000_000)}"
                 stamp = _stamp(at)
                 if p.latency is None:
                     values: tuple[str, ...] = (mid, recipient, stamp)
                 else:  # final: sent_at, done_at
-                    values = (
-                        mid,
-                        recipient,
-                        stamp,
-                        _stamp(at + dt.timedelta(seconds=p.latency)),
-                        stamp,
-                    )
-                rows.append(
-                    (
-                        o.provider,
-                        mid,
-                        at,
-                        at,
-                        o.channel.value,
-                        o.state.value,
-                        o.final,
-                        o.reason.value,
-                        o.retry.value,
-                        o.party.value,
-                        recipient,
-                        o.country,
-                        o.operator,
-                        2,
-                        p.template % values,
-                    )
-                )
+                    done = _stamp(at + dt.timedelta(seconds=p.latency))
+                    values = (mid, recipient, stamp, done, stamp)
+                row = (o.provider, mid, at, at, *p.columns, recipient, o.country, o.operator, 2)
+                rows.append((*row, p.template % values))
                 n += 1
         yield Day(rows, delta, unknown)

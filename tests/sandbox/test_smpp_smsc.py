@@ -612,7 +612,7 @@ async def test_forwarding_retries_while_the_receiver_fails() -> None:
     clock = Clock(speed=FAST)
     async with HttpRecorder(fail_first=2) as receiver:
         url = f"http://127.0.0.1:{receiver.port}/webhooks/smpp"
-        forwarder = Forwarder(url, "t0ken", clock=clock, header="X-Relay-Token")
+        forwarder = Forwarder(url, "t0ken", clock=clock, header="X-Relay-Token", form="text")
         async with (
             smsc_running(clock=clock, forwarder=forwarder) as server,
             esme(server) as session,

@@ -141,7 +141,7 @@ class Forwarder:
         *,
         clock: Clock,
         header: str = "X-DLR-Token",
-        form: ForwardForm = "text",
+        form: ForwardForm = "json",
         attempts: int = 8,
         backoff: float = 10.0,
     ) -> None:

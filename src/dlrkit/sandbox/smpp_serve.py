@@ -92,7 +92,7 @@ async def serve_smsc(
     forward_url: str | None = None,
     forward_token: str | None = None,
     forward_header: str = "X-DLR-Token",
-    forward_form: ForwardForm = "text",
+    forward_form: ForwardForm = "json",
     system_id: str = "DLRKIT",
 ) -> None:
     """Serve until cancelled. Pass the sandbox's `clock`, `scenario` and `ledger` to share them."""
@@ -162,7 +162,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, port_option: str = "--port
     group.add_argument(
         "--forward-form",
         choices=("text", "json"),
-        default="text",
+        default="json",
         help="receipt text only, or deliver_sm fields and TLVs as JSON",
     )
 
