@@ -190,7 +190,7 @@ def _stamp(at: dt.datetime) -> str:
 
 @dataclass
 class Day:
-    outcomes: list[tuple[Any, ...]]  # rows in `outcomes` column order, times as datetimes
+    outcomes: list[tuple[Any, ...]]  # rows in `outcomes` column order, times as UTC text
     delta: rollups.Delta  # the rollup cells of the day
     unknown: Counter[str]  # unknown code -> outcomes carrying it
 
@@ -229,15 +229,27 @@ def days(total: int, start: dt.date, count: int, seed: int = 1) -> Iterator[Day]
                 p = table[pi]
                 o = p.outcome
                 at = hour + dt.timedelta(microseconds=randrange(3_600_000_000))
+                text = at.isoformat(timespec="microseconds")  # 2025-03-01T08:01:02.345678+00:00
+                stored = f"{text[:10]} {text[11:26]}"  # as the store keeps times: UTC, no zone
+                stamp = f"{text[:23]}Z"  # as Outcome gives them
                 mid = f"b{n:010d}"
                 recipient = f"+{p.prefix}{randrange(100_000_000, 1_000_000_000)}"
-                stamp = _stamp(at)
                 if p.latency is None:
                     values: tuple[str, ...] = (mid, recipient, stamp)
                 else:  # final: sent_at, done_at
                     done = _stamp(at + dt.timedelta(seconds=p.latency))
                     values = (mid, recipient, stamp, done, stamp)
-                row = (o.provider, mid, at, at, *p.columns, recipient, o.country, o.operator, 2)
+                row = (
+                    o.provider,
+                    mid,
+                    stored,
+                    stored,
+                    *p.columns,
+                    recipient,
+                    o.country,
+                    o.operator,
+                    2,
+                )
                 rows.append((*row, p.template % values))
                 n += 1
         yield Day(rows, delta, unknown)
