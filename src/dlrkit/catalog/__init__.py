@@ -16,7 +16,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ from dlrkit.catalog.model import (
     StatusReason,
 )
 from dlrkit.catalog.registry import NAMESPACES, PROVIDERS, STANDARDS
+from dlrkit.catalog.relations import RelationsMixin
+from dlrkit.catalog.search import SearchMixin
 from dlrkit.errors import CatalogError, UnknownCodeError
 
 __all__ = [
@@ -71,7 +73,7 @@ def _fold(code: Code) -> Code:
     return code.casefold() if isinstance(code, str) else code
 
 
-class Catalog:
+class Catalog(RelationsMixin, SearchMixin):
     """Every entry, indexed for look-up by code, by name and by words; relations on demand."""
 
     _default: ClassVar[Catalog | None] = None
@@ -244,163 +246,6 @@ class Catalog:
             and (kind is None or e.kind == kind)
             and (channel is None or e.channel == channel)
         ]
-
-    # --- full-text search ----------------------------------------------------------------
-
-    def search(
-        self,
-        query: str,
-        provider: str | None = None,
-        kind: str | None = None,
-        channel: str | None = None,
-        limit: int = 20,
-    ) -> list[Entry]:
-        """Entries whose code, name, group, description or advice contain the query's words.
-
-        Every word must match (a word matches the start of an indexed word); entries whose name
-        matches rank first.
-        """
-        words = self._word_index()
-        terms = _TOKEN_RE.findall(query.casefold())
-        if not terms:
-            return []
-        hits: set[int] | None = None
-        for term in terms:
-            matched: set[int] = set()
-            for word, ids in words.items():
-                if word.startswith(term):
-                    matched |= ids
-            hits = matched if hits is None else hits & matched
-            if not hits:
-                return []
-        assert hits is not None
-
-        def rank(i: int) -> tuple[int, int]:
-            e = self.entries[i]
-            label = f"{e.code} {e.name or ''}".casefold()
-            return (-sum(t in label for t in terms), i)
-
-        out = [
-            self.entries[i]
-            for i in sorted(hits, key=rank)
-            if (provider is None or self.entries[i].provider == provider)
-            and (kind is None or self.entries[i].kind == kind)
-            and (channel is None or self.entries[i].channel == channel)
-        ]
-        return out[:limit]
-
-    def _word_index(self) -> dict[str, set[int]]:
-        if self._words is None:
-            words: dict[str, set[int]] = defaultdict(set)
-            for i, e in enumerate(self.entries):
-                text = " ".join(
-                    str(x)
-                    for x in (e.code, e.name, e.group_name, e.description, e.action, e.reason)
-                    if x
-                )
-                for w in _TOKEN_RE.findall(text.casefold().replace("_", " ")):
-                    words[w].add(i)
-                if e.name:
-                    words[e.name.casefold()].add(i)
-            self._words = dict(words)
-        return self._words
-
-    # --- relations ------------------------------------------------------------------------
-
-    def get_ref(self, ref: str) -> Entry | None:
-        """A standard's entry by reference, e.g. "sip:response:486"."""
-        provider, _, rest = ref.partition(":")
-        channel, _, code = rest.partition(":")
-        return self._by_ref.get((provider, channel, normalize_code(code)))
-
-    def standard_of(self, entry: Entry) -> Entry | None:
-        return self.get_ref(entry.standard.ref) if entry.standard else None
-
-    def standard_chain(self, entry: Entry) -> list[Entry]:
-        """The standard entries under `entry`, nearest first (e.g. SIP 486, then Q.850 17)."""
-        chain: list[Entry] = []
-        current = self.standard_of(entry)
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = self.standard_of(current)
-        return chain
-
-    def _root(self, entry: Entry) -> str:
-        chain = self.standard_chain(entry)
-        return (
-            chain[-1].ref
-            if chain
-            else (entry.ref if NAMESPACES[entry.provider].is_standard else "")
-        )
-
-    def above(self, entry: Entry) -> list[Entry]:
-        """Entries whose standard link points at this (standard) entry."""
-        if self._above is None:
-            above: dict[str, list[Entry]] = defaultdict(list)
-            for e in self.entries:
-                if e.standard is not None:
-                    above[e.standard.ref].append(e)
-            self._above = dict(above)
-        return list(self._above.get(entry.ref, ()))
-
-    def same_numbering(self, entry: Entry) -> list[Entry]:
-        """The same code in a namespace that shares this one's numbering (SMSPartner HLR = Infobip)."""
-        space = f"{entry.provider}:{entry.kind.value}:{entry.channel}"
-        out: list[Entry] = []
-        for a, b in self.shared_numbering:
-            for mine, other in ((a, b), (b, a)):
-                if space == mine:
-                    provider, kind, channel = other.split(":")
-                    twins = self.lookup(provider, entry.code, kind, channel)
-                    named = [t for t in twins if t.name == entry.name]
-                    out.extend(named if named and len(twins) > 1 else twins)
-        return out
-
-    def status_reason_partners(self, entry: Entry) -> list[Entry]:
-        """A voice status reason's matching error, or an error's status reason (97 BUSY <-> 10201)."""
-        out: list[Entry] = []
-        for sr in self.status_reasons:
-            if entry.provider != sr.provider:
-                continue
-            if entry.kind == Kind.STATUS and entry.code == sr.status:
-                out.extend(self.lookup(sr.provider, sr.error, "error", "voice"))
-            elif entry.kind == Kind.ERROR and entry.channel == "voice" and entry.code == sr.error:
-                out.extend(self.lookup(sr.provider, sr.status, "status"))
-        return out
-
-    def equivalents(self, entry: Entry) -> list[Entry]:
-        """Codes meaning the same thing elsewhere: derived, not typed pair by pair.
-
-        Two entries are equivalent when the standards under them lead to the same root code and
-        they share the canonical reason; plus the same code in a namespace sharing the numbering,
-        the migration's old/new pairs, and a status reason's matching error.
-        """
-        if self._groups is None:
-            groups: dict[str, list[Entry]] = defaultdict(list)
-            for e in self.entries:
-                root = self._root(e)
-                if root:
-                    groups[root].append(e)
-            self._groups = dict(groups)
-        seen: dict[int, Entry] = {}
-        root = self._root(entry)
-        for e in self._groups.get(root, ()) if root else ():
-            if e.reason == entry.reason and not NAMESPACES[e.provider].is_standard:
-                seen[id(e)] = e
-        for e in self.same_numbering(entry) + self.status_reason_partners(entry):
-            seen[id(e)] = e
-        for e in self.translate_entry(entry):
-            if e.reason == entry.reason:
-                seen[id(e)] = e
-        seen.pop(id(entry), None)
-        return sorted(
-            seen.values(), key=lambda e: (e.provider, str(e.kind), e.channel, str(e.code))
-        )
-
-    def translate_entry(self, entry: Entry) -> list[Entry]:
-        """Old Infobip voice code -> its new codes; new code -> the old codes it replaces."""
-        codes: Sequence[int] = entry.replaced_by or entry.replaces or ()
-        return [e for c in codes for e in self.lookup(entry.provider, c, "error", entry.channel)]
 
     def sources_of(self, entry: Entry) -> list[Source]:
         return [self.sources[s] for s in entry.sources]

@@ -111,13 +111,14 @@ class Entry(NamedTuple):
         """Every field in order, as plain data: the compiled catalog's compact form."""
         out: list[Any] = []
         for name, value in zip(Entry._fields, self, strict=True):
+            plain: Any = value
             if isinstance(value, StandardLink):
-                value = list(value)
+                plain = list(value)
             elif name == "conflicts":
-                value = [list(c) for c in self.conflicts]
+                plain = [list(c) for c in self.conflicts]
             elif isinstance(value, tuple):
-                value = list(value)
-            out.append(value)
+                plain = list(value)
+            out.append(plain)
         return out
 
     @classmethod
@@ -235,7 +236,8 @@ class CompiledCatalog(NamedTuple):
         return cls(
             format=d["format"],
             sources=tuple(Source(**s) for s in d["sources"]),
-            entries=tuple(Entry.from_row(e) for e in d["entries"]) if d["fields"] == list(Entry._fields)
+            entries=tuple(Entry.from_row(e) for e in d["entries"])
+            if d["fields"] == list(Entry._fields)
             else _stale(),
             migration=Migration(
                 effective=m["effective"],
