@@ -190,7 +190,10 @@ class ParquetSink:
 
     def _flush(self) -> None:
         if self._cols[0]:
-            arrays = [self._pa.array(col, type=f.type) for col, f in zip(self._cols, self._schema, strict=True)]
+            arrays = [
+                self._pa.array(col, type=f.type)
+                for col, f in zip(self._cols, self._schema, strict=True)
+            ]
             self._writer.write_table(self._pa.Table.from_arrays(arrays, schema=self._schema))
             for col in self._cols:
                 col.clear()

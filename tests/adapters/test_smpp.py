@@ -392,7 +392,9 @@ def test_profile_err_map_hex_and_zone(profiles: dict[str, smpp.ReceiptProfile]) 
 
 def test_profile_four_part_reference(profiles: dict[str, smpp.ReceiptProfile]) -> None:
     report = smpp.parse(b"id:A2 stat:UNDELIV err:0FF", profile=profiles["acme"])[0]
-    assert report.codes[1] == NativeCode(kind="error", channel="general", code=1, namespace="infobip")
+    assert report.codes[1] == NativeCode(
+        kind="error", channel="general", code=1, namespace="infobip"
+    )
     assert report.raw["err_ref"] == "infobip:error:general:1"
 
 

@@ -13,5 +13,7 @@ def get(provider: str) -> ModuleType:
     if provider not in ADAPTERS:
         from dlrkit.errors import InputError
 
-        raise InputError(f"no adapter for {provider!r}; known: {', '.join(ADAPTERS)}", field="provider")
+        raise InputError(
+            f"no adapter for {provider!r}; known: {', '.join(ADAPTERS)}", field="provider"
+        )
     return importlib.import_module(f"dlrkit.adapters.{provider}")

@@ -68,6 +68,11 @@ def as_int(value: object, provider: str, name: str) -> int:
         raise InputError(f"expected an integer, got {value!r}", provider=provider, field=name)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isascii() and value.strip().lstrip("-").isdigit() and len(value) < 20:
+    if (
+        isinstance(value, str)
+        and value.strip().lstrip("-").isascii()
+        and value.strip().lstrip("-").isdigit()
+        and len(value) < 20
+    ):
         return int(value.strip())
     raise InputError(f"expected an integer, got {value!r}", provider=provider, field=name)

@@ -219,7 +219,9 @@ def _err_code(
     ref, code = prof.resolve_err(err)
     if ref is not None:
         raw["err_ref"] = ref.ref
-        return [NativeCode(kind=ref.kind, channel=ref.channel, code=ref.code, namespace=ref.provider)]
+        return [
+            NativeCode(kind=ref.kind, channel=ref.channel, code=ref.code, namespace=ref.provider)
+        ]
     if code is None:
         return []
     return [NativeCode(kind="error", channel=prof.err_channel, code=code)]

@@ -77,7 +77,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     sink = open_sink(fmt, out_stream, args.output)
     stats = Stats()
     lane = None
-    if isinstance(sink, JsonlSink | ParquetSink) and args.provider in (None, "infobip") and not args.no_fast_lane:
+    fast_sink = sink if isinstance(sink, JsonlSink | ParquetSink) else None
+    if fast_sink is not None and args.provider in (None, "infobip") and not args.no_fast_lane:
         from dlrkit.classify import now_iso
         from dlrkit.fastlane import InfobipSmsLane
 
@@ -93,10 +94,10 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                     stats.payloads += 1
                     if bar is not None:
                         bar.advance(0, len(payload) + 1)  # type: ignore[attr-defined]
-                    if lane is not None and args.content_type is None:
+                    if lane is not None and fast_sink is not None and args.content_type is None:
                         encoded = lane.encode(payload)
                         if encoded is not None:
-                            sink.write_encoded(encoded)  # type: ignore[union-attr]
+                            fast_sink.write_encoded(encoded)
                             for d in lane.seen:
                                 stats.count(d.state, d.reason, d.unknown)
                             continue
