@@ -50,7 +50,12 @@ class _Handlers:
         return _Lazy(module, name)
 
 
-def build_parser() -> argparse.ArgumentParser:
+CATALOG_COMMANDS = frozenset({"explain", "translate", "codes"})
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; given the command about to run, only that command's part is built
+    (which keeps `dlrkit explain` quick), otherwise every command (for --help)."""
     cc = _Handlers()
 
     parser = argparse.ArgumentParser(
@@ -115,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.set_defaults(func=cc.cmd_codes_export)
 
+    if command in CATALOG_COMMANDS:
+        return parser
+
     p = sub.add_parser(
         "normalize",
         help="turn files of native reports into canonical outcomes",
@@ -165,8 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words[0] if words else None)
+    args = parser.parse_args(words)
     from dlrkit.errors import DlrkitError
 
     try:
