@@ -11,14 +11,16 @@
 local threads = {}
 local counter = 0
 
-function setup(thread)
+function setup(thread)  -- runs in wrk's main Lua state, before the threads' states exist
    thread:set("id", counter)
    table.insert(threads, thread)
    counter = counter + 1
+   for _, t in ipairs(threads) do
+      t:set("nthreads", counter)
+   end
 end
 
 function init(args)
-   local nthreads = counter
    local file = assert(io.open(args[1], "rb"))
    local data = file:read("*a")
    file:close()

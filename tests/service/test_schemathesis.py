@@ -56,6 +56,15 @@ OPERATIONS = [
     ("GET", "/messages/{message_id}"),
     ("GET", "/outcomes"),
     ("GET", "/metrics"),
+    ("GET", "/messages/{message_id}/advice"),
+    ("GET", "/suppressions"),
+    ("POST", "/suppressions"),
+    ("DELETE", "/suppressions"),
+    ("GET", "/suppressions/check"),
+    ("GET", "/insights/delivery-rate"),
+    ("GET", "/insights/failures"),
+    ("GET", "/insights/latency"),
+    ("GET", "/insights/unknown-codes"),
 ]
 
 
@@ -73,10 +82,10 @@ def test_api_conforms_and_never_fails(
     # Webhook bodies: the description documents each provider's common shape, but adapters
     # also check values (dates, nested objects, several native shapes) beyond what it says,
     # so a schema-valid body may still be a 422 there; and a made-up paging cursor, a string
-    # like any other to the schema, is a 422 too.
-    excluded = (
-        [positive_data_acceptance] if path.startswith("/webhooks/") or path == "/outcomes" else []
-    )
+    # like any other to the schema, is a 422 too; so are schema-valid but impossible values of
+    # the decision and insight routes (an expiry in the past, a period ending before it starts).
+    refusable = ("/webhooks/", "/outcomes", "/suppressions", "/insights/")
+    excluded = [positive_data_acceptance] if path.startswith(refusable) else []
 
     @given(case=operation.as_strategy())
     @settings(

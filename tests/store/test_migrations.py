@@ -26,7 +26,7 @@ TABLES = {
     "unknown_codes",
     *(
         f"rollup_{cube}_{grain}"
-        for cube in ("outcomes", "codes", "latency")
+        for cube in ("states", "reasons", "operators", "codes", "latency")
         for grain in ("hour", "day")
     ),
 }

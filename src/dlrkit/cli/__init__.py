@@ -47,6 +47,12 @@ class _Handlers:
             module = "dlrkit.cli.service_cmds"
         if name.startswith("cmd_sandbox"):
             module = "dlrkit.cli.sandbox_cmds"
+        if name.startswith("cmd_suppressions_"):
+            module = "dlrkit.cli.suppressions_cmds"
+        if name == "cmd_report":
+            module = "dlrkit.cli.report_cmd"
+        if name == "cmd_worker":
+            module = "dlrkit.cli.worker_cmd"
         return _Lazy(module, name)
 
 
@@ -169,6 +175,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from dlrkit.cli.sandbox_cmds import add_sandbox_command
 
     add_sandbox_command(sub, cc)
+    from dlrkit.cli.decide_parser import add_decide_commands
+
+    add_decide_commands(sub, cc)
     return parser
 
 

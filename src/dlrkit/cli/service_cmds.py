@@ -68,9 +68,12 @@ async def _preflight(settings: Settings) -> None:
     from dlrkit.service.app import open_sink
 
     store = open_store(settings.db_url)
-    open_sink(settings, store)  # a broker URL this build cannot use fails here too
+    sink = open_sink(settings, store)  # a bad broker URL fails here too
     await store.open()
     await store.close()
+    if settings.broker_url:  # reach the broker once: a clear error now, not in every worker
+        await sink.open()
+        await sink.close()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

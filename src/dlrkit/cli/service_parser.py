@@ -1,5 +1,6 @@
-"""Argument parsers of `dlrkit serve` and `dlrkit keys create|list|revoke` (argparse only: this
-module is imported at CLI start, the handlers in `service_cmds` only when these commands run)."""
+"""Argument parsers of `dlrkit serve`, `dlrkit worker` and `dlrkit keys create|list|revoke`
+(argparse only: this module is imported at CLI start, the handlers in `service_cmds` and
+`worker_cmd` only when these commands run)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def _store_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_service_commands(sub: Any, handlers: Any) -> None:
-    """Add `serve` and `keys` to the CLI's subparsers; `handlers` resolves handler names lazily."""
+    """Add `serve`, `worker` and `keys` to the CLI's subparsers; `handlers` resolves handler
+    names lazily."""
     p = sub.add_parser(
         "serve",
         help="run the ingest service: webhooks in, outcomes out, queries, metrics",
@@ -58,6 +60,38 @@ def add_service_commands(sub: Any, handlers: Any) -> None:
     )
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.set_defaults(func=handlers.cmd_serve)
+
+    p = sub.add_parser(
+        "worker",
+        help="store the reports ingest nodes handed to the broker (with serve --broker)",
+        description="Consume the reports that `dlrkit serve --broker URL` nodes publish, write "
+        "them to the store in batches (idempotently: a repeat changes nothing) and acknowledge "
+        "each only once committed. Run as many as the load needs, on the same broker URL and "
+        "database; see docs/scaling.md. Stops cleanly on SIGTERM or Ctrl-C.",
+    )
+    p.add_argument(
+        "--broker",
+        metavar="URL",
+        help="nats://host:port[?stream=...] as given to serve --broker (DLRKIT_BROKER_URL)",
+    )
+    _store_options(p)
+    p.add_argument(
+        "--batch", type=int, default=256, help="reports per fetch and transaction (default 256)"
+    )
+    p.add_argument(
+        "--max-deliveries",
+        type=int,
+        default=5,
+        metavar="N",
+        help="dead-letter a report that failed N deliveries (default 5)",
+    )
+    p.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        default="info",
+        help="default info",
+    )
+    p.set_defaults(func=handlers.cmd_worker)
 
     keys = sub.add_parser("keys", help="create, list or revoke API keys of the query endpoints")
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)

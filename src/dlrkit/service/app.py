@@ -21,9 +21,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from dlrkit.catalog import Catalog
-from dlrkit.errors import InputError
 from dlrkit.rules import Rules
-from dlrkit.service import openapi, queries, responses, webhooks
+from dlrkit.service import dashboard, decide, insights, openapi, queries, responses, webhooks
 from dlrkit.service.ingest import Sink, StoreSink
 from dlrkit.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from dlrkit.service.settings import Settings
@@ -38,11 +37,12 @@ DESCRIPTION = (
 
 def open_sink(settings: Settings, store: Store) -> Sink:
     """The sink reports go to: the store, or a broker when `settings.broker_url` is set."""
-    if settings.broker_url:
-        raise InputError(
-            "a broker URL was given but this build has no broker sink; run without --broker",
-            field="broker_url",
-        )
+    if settings.broker_url:  # a stateless ingest node: reports go to the broker, not the store
+        from dlrkit.broker.config import BrokerConfig
+        from dlrkit.broker.jetstream import JetStream
+        from dlrkit.broker.sink import BrokerSink
+
+        return BrokerSink(JetStream(BrokerConfig.from_url(settings.broker_url)))
     return StoreSink(store)
 
 
@@ -84,6 +84,9 @@ def create_app(
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     webhooks.add_routes(app)
     app.include_router(queries.router)
+    app.include_router(decide.router)
+    app.include_router(insights.router)
+    dashboard.install(app)
 
     @app.get(
         "/metrics",
@@ -120,7 +123,7 @@ def create_app(
             )
             schema["paths"] = {**openapi.webhook_paths(), **schema["paths"]}
             schema.setdefault("components", {}).setdefault("schemas", {}).update(
-                openapi.components()
+                {**openapi.components(), **insights.components()}
             )
             app.openapi_schema = schema
         return app.openapi_schema

@@ -244,12 +244,47 @@ def webhook_operation(provider: str, *, path_token: bool = False) -> dict[str, A
     }
 
 
+NOOP_PATH = "/healthz/noop"
+NOOP_OPERATION: dict[str, Any] = {
+    "tags": ["operations"],
+    "summary": "Do nothing (the HTTP stack's ceiling)",
+    "description": "Reads the body (any content type, within the size limit) and answers, "
+    "without verifying, parsing or storing anything: what the webhook routes cost is measured "
+    "against it (bench/ingest.py).",
+    "operationId": "noop",
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {"schema": {}},
+            "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+            "text/plain": {"schema": _STR},
+        },
+    },
+    "responses": {
+        "200": {
+            "description": "Nothing done.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["status"],
+                        "properties": {"status": {"const": "ok"}},
+                    }
+                }
+            },
+        },
+        "413": _error("Body larger than the configured limit."),
+    },
+}
+
+
 def webhook_paths() -> dict[str, Any]:
-    """The `paths` entries of the webhook routes, which FastAPI does not see."""
+    """The `paths` entries of the routes FastAPI does not see: the webhooks and the no-op."""
     paths = {f"/webhooks/{p}": {"post": webhook_operation(p)} for p in ACCEPTED_TYPES}
     paths["/webhooks/smspartner/{token}"] = {
         "post": webhook_operation("smspartner", path_token=True)
     }
+    paths[NOOP_PATH] = {"post": NOOP_OPERATION}
     return paths
 
 

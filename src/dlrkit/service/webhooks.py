@@ -185,6 +185,17 @@ class _HotRoute(Route):
         return match, child
 
 
+async def noop(request: Request) -> Response:
+    """POST /healthz/noop: read the body (within the size limit) and answer, nothing else. The
+    ceiling of this HTTP stack, against which bench/ingest.py measures the webhooks."""
+    ctx: Ingest = request.app.state.ingest
+    try:
+        await read_body(request, ctx.settings.max_body)
+    except _TooLarge:
+        return error_response(413, f"body larger than {ctx.settings.max_body} bytes", "body")
+    return json_response({"status": "ok"})
+
+
 def add_routes(app: FastAPI) -> None:
     """Plain Starlette routes (no FastAPI dependency solving on the hot path); their OpenAPI
     operations come from `openapi.webhook_paths()`."""
@@ -192,3 +203,4 @@ def add_routes(app: FastAPI) -> None:
     paths.append(("/webhooks/smspartner/{token}", "smspartner", "webhook_smspartner_token"))
     for path, provider, name in paths:
         app.router.routes.append(_HotRoute(path, _endpoint(provider), methods=["POST"], name=name))
+    app.router.routes.append(_HotRoute(openapi.NOOP_PATH, noop, methods=["POST"], name="noop"))

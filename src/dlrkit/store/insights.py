@@ -28,7 +28,7 @@ from dlrkit.store.base import (
     RatePoint,
     UnknownCode,
 )
-from dlrkit.store.rollups import BOUNDS, CUBES, Cube
+from dlrkit.store.rollups import BOUNDS, CODES, LATENCY, OPERATORS, REASONS, STATES, Cube
 from dlrkit.store.schema import iso, parse_time, unknown_codes
 from dlrkit.store.validate import text_problem
 from dlrkit.vocab import State
@@ -38,7 +38,6 @@ MAX_POINTS = 2000  # buckets in one series
 FAILED = (State.UNDELIVERED.value, State.REJECTED.value, State.EXPIRED.value)
 DIMENSIONS = ("reason", "code", "provider", "channel", "country", "operator")
 BUCKETS = ("hour", "day")
-OUTCOMES, CODES, LATENCY = CUBES
 
 Read = Callable[[sa.Select[Any]], list[Any]]  # runs a query, returns its rows
 
@@ -126,7 +125,7 @@ def delivery_rate(read: Read, flt: InsightFilter, bucket: str) -> DeliveryRate:
             f"more than {MAX_POINTS} {bucket}s: ask for a shorter period", field="until"
         )
     counts: defaultdict[dt.datetime, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for query in period.select(OUTCOMES, ["bucket", "state"], hourly_only=bucket == "hour"):
+    for query in period.select(STATES, ["bucket", "state"], hourly_only=bucket == "hour"):
         for at, state, n in read(query):
             key = at if bucket == "hour" else at.replace(hour=0)
             counts[key][state] += int(n)
@@ -156,7 +155,10 @@ def failures_by(read: Read, dimension: str, flt: InsightFilter, limit: int) -> F
     if not 1 <= limit <= 1000:
         raise InputError(f"must be between 1 and 1000, not {limit}", field="limit")
     period = Period(flt)
-    cube, columns = (CODES, ["code", "known"]) if dimension == "code" else (OUTCOMES, [dimension])
+    cube, columns = {
+        "code": (CODES, ["code", "known"]),
+        "operator": (OPERATORS, ["operator"]),
+    }.get(dimension, (REASONS, [dimension]))
     slices: defaultdict[tuple[Any, ...], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(FAILED, 0)
     )

@@ -1,12 +1,16 @@
 """Rollups: counts of the current outcomes per time bucket and dimension, kept exact at ingest.
 
-Three cubes, each at two grains (the UTC hour and the UTC day of an outcome's `received_at`):
+Five cubes, each at two grains (the UTC hour and the UTC day of an outcome's `received_at`),
+each as narrow as the questions it answers (a wider cube has more cells to read):
 
-- outcomes: (provider, channel, country, operator, state, reason), one cell per message;
-- codes: (provider, channel, country, state, kind, code, known), one cell per distinct native
-  code of a message, the code named "namespace:kind:channel:code" as `explain` takes it;
-- latency: (provider, channel, country, bin), for final messages that give `sent_at` and
-  `done_at`, the bin of the seconds between them (`BOUNDS`; a negative time counts as 0).
+- states (provider, channel, country, state): the delivery rate;
+- reasons (provider, channel, country, state, reason): failures by reason, provider, channel
+  and country;
+- operators (provider, channel, country, operator, state): failures by operator;
+- codes (provider, channel, country, state, kind, code, known): one cell per distinct native
+  code of a message, named "namespace:kind:channel:code" as `explain` takes it;
+- latency (provider, channel, country, bin): final messages giving `sent_at` and `done_at`, by
+  the bin of the seconds between them (`BOUNDS`; a negative time counts as 0).
 
 A missing country or operator is '' in a key, so that keys are never NULL. The invariant:
 each cube equals a GROUP BY over the current `outcomes` (tests/store/test_rollups.py proves it
@@ -34,17 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from dlrkit.outcome import Outcome
 from dlrkit.store.base import Incoming
-from dlrkit.store.schema import (
-    UTC,
-    parse_time,
-    rollup_codes_day,
-    rollup_codes_hour,
-    rollup_latency_day,
-    rollup_latency_hour,
-    rollup_outcomes_day,
-    rollup_outcomes_hour,
-    unknown_codes,
-)
+from dlrkit.store.schema import UTC, cube_tables, parse_time, unknown_codes
 
 BOUNDS = (1, 5, 30, 60, 300, 1800, 3600)  # latency bin i holds BOUNDS[i-1] <= seconds < BOUNDS[i]
 CODE_LENGTH = 255
@@ -91,26 +85,31 @@ def latency_bin(o: Outcome) -> int | None:
     return bisect.bisect_right(BOUNDS, (done - sent).total_seconds())
 
 
-def _outcome_cells(o: Outcome) -> Iterable[Key]:
-    yield (
-        o.provider,
-        o.channel.value,
-        o.country or "",
-        o.operator or "",
-        o.state.value,
-        o.reason.value,
-    )
+def _place(o: Outcome) -> Key:
+    return (o.provider, o.channel.value, o.country or "")
 
 
-def _code_cells(o: Outcome) -> Iterable[Key]:
-    base = (o.provider, o.channel.value, o.country or "", o.state.value)
-    return (base + key for key in code_keys(o))
+def _states(o: Outcome) -> Iterable[Key]:
+    yield (*_place(o), o.state.value)
 
 
-def _latency_cells(o: Outcome) -> Iterable[Key]:
+def _reasons(o: Outcome) -> Iterable[Key]:
+    yield (*_place(o), o.state.value, o.reason.value)
+
+
+def _operators(o: Outcome) -> Iterable[Key]:
+    yield (*_place(o), o.operator or "", o.state.value)
+
+
+def _codes(o: Outcome) -> Iterable[Key]:
+    base = (*_place(o), o.state.value)
+    return ((*base, *key) for key in code_keys(o))
+
+
+def _latency(o: Outcome) -> Iterable[Key]:
     found = latency_bin(o)
     if found is not None:
-        yield (o.provider, o.channel.value, o.country or "", found)
+        yield (*_place(o), found)
 
 
 class Cube(NamedTuple):
@@ -119,11 +118,17 @@ class Cube(NamedTuple):
     cells: Callable[[Outcome], Iterable[Key]]  # the keys (bucket excluded) an outcome counts in
 
 
-CUBES = (
-    Cube(rollup_outcomes_hour, rollup_outcomes_day, _outcome_cells),
-    Cube(rollup_codes_hour, rollup_codes_day, _code_cells),
-    Cube(rollup_latency_hour, rollup_latency_day, _latency_cells),
+def _cube(name: str, cells: Callable[[Outcome], Iterable[Key]]) -> Cube:
+    return Cube(cube_tables[name, "hour"], cube_tables[name, "day"], cells)
+
+
+STATES, REASONS, OPERATORS = (
+    _cube("states", _states),
+    _cube("reasons", _reasons),
+    _cube("operators", _operators),
 )
+CODES, LATENCY = _cube("codes", _codes), _cube("latency", _latency)
+CUBES = (STATES, REASONS, OPERATORS, CODES, LATENCY)
 
 
 def hour_of(received_at: str) -> dt.datetime:

@@ -4,9 +4,9 @@
 - `outcomes`: the current merged outcome per (provider, message_id), one column per filter;
 - `api_keys`: API keys, the secret's SHA-256 only;
 - `suppressions`: recipients not to be written to, one row per recipient (see `suppress.py`);
-- `rollup_*_hour` / `rollup_*_day`: counts of the current outcomes per hour and per day of
-  `received_at` and per dimension, kept equal to a GROUP BY over `outcomes` at ingest (see
-  `rollups.py`); a missing country or operator is '' there, so that keys are never NULL;
+- `rollup_<cube>_hour` / `rollup_<cube>_day`: counts of the current outcomes per hour and per
+  day of `received_at` and per the cube's keys (`CUBES`), kept equal to a GROUP BY over
+  `outcomes` at ingest (see `rollups.py`); a missing country or operator is '' there;
 - `unknown_codes`: codes the catalog does not know, counted per report.
 
 Times are timezone-aware UTC datetimes in Python; SQLite stores them as fixed-width UTC text
@@ -17,6 +17,7 @@ Times are timezone-aware UTC datetimes in Python; SQLite stores them as fixed-wi
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -120,61 +121,46 @@ suppressions = sa.Table(
 )
 
 
-def _cube(name: str, *keys: sa.Column[object]) -> sa.Table:
-    """A rollup table: a time bucket and key columns (the primary key, in that order), a count.
-    SQLite keeps it as a clustered b-tree (WITHOUT ROWID), so a time range is one sequential read."""
+# The rollup cubes: the key columns that follow the time bucket in each (see rollups.py).
+CUBES: dict[str, tuple[str, ...]] = {
+    "states": ("provider", "channel", "country", "state"),
+    "reasons": ("provider", "channel", "country", "state", "reason"),
+    "operators": ("provider", "channel", "country", "operator", "state"),
+    "codes": ("provider", "channel", "country", "state", "kind", "code", "known"),
+    "latency": ("provider", "channel", "country", "bin"),
+}
+GRAINS = ("hour", "day")
+_KEY_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "provider": sa.String(64),
+    "channel": sa.String(16),
+    "country": sa.String(2),
+    "operator": sa.String(255),
+    "state": sa.String(16),
+    "reason": sa.String(32),
+    "kind": sa.String(32),
+    "code": sa.String(255),
+    "known": sa.Boolean(),
+    "bin": sa.SmallInteger(),
+}
+
+
+def _cube(cube: str, grain: str) -> sa.Table:
+    """A rollup table: the time bucket and the cube's keys (the primary key, in that order) and
+    a count. SQLite keeps it as a clustered b-tree (WITHOUT ROWID): a period is one range read."""
     return sa.Table(
-        name,
+        f"rollup_{cube}_{grain}",
         metadata,
         sa.Column("bucket", UtcDateTime(), primary_key=True),
-        *keys,
+        *(
+            sa.Column(key, _KEY_TYPES[key], primary_key=True, autoincrement=False)
+            for key in CUBES[cube]
+        ),
         sa.Column("count", sa.BigInteger(), nullable=False),
         sqlite_with_rowid=False,
     )
 
 
-def _key(name: str, length: int) -> sa.Column[object]:
-    return sa.Column(name, sa.String(length), primary_key=True)
-
-
-def _outcome_cube(grain: str) -> sa.Table:
-    return _cube(
-        f"rollup_outcomes_{grain}",
-        _key("provider", 64),
-        _key("channel", 16),
-        _key("country", 2),
-        _key("operator", 255),
-        _key("state", 16),
-        _key("reason", 32),
-    )
-
-
-def _code_cube(grain: str) -> sa.Table:
-    return _cube(
-        f"rollup_codes_{grain}",
-        _key("provider", 64),
-        _key("channel", 16),
-        _key("country", 2),
-        _key("state", 16),
-        _key("kind", 32),
-        _key("code", 255),
-        sa.Column("known", sa.Boolean(), primary_key=True),
-    )
-
-
-def _latency_cube(grain: str) -> sa.Table:
-    return _cube(
-        f"rollup_latency_{grain}",
-        _key("provider", 64),
-        _key("channel", 16),
-        _key("country", 2),
-        sa.Column("bin", sa.SmallInteger(), primary_key=True, autoincrement=False),
-    )
-
-
-rollup_outcomes_hour, rollup_outcomes_day = _outcome_cube("hour"), _outcome_cube("day")
-rollup_codes_hour, rollup_codes_day = _code_cube("hour"), _code_cube("day")
-rollup_latency_hour, rollup_latency_day = _latency_cube("hour"), _latency_cube("day")
+cube_tables = {(cube, grain): _cube(cube, grain) for cube in CUBES for grain in GRAINS}
 
 unknown_codes = sa.Table(
     "unknown_codes",

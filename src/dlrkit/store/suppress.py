@@ -112,13 +112,13 @@ def auto(
     )
     if not candidates:
         return
-    depth = max(
+    streak = max(  # the longest run of failures a soft rule waits for
         (r.after for r in config.suppress.values() if isinstance(r, SoftSuppression)), default=1
     )
     decided: dict[str, dict[str, Any]] = {}
     for o in candidates:
         soft = isinstance(config.suppress[o.reason], SoftSuppression)
-        recent = _recent_reasons(connection, o, depth - 1) if soft and depth > 1 else []
+        recent = _recent_reasons(connection, o, streak - 1) if soft and streak > 1 else []
         found = suppression(o, recent, config)
         if found is None or o.recipient is None:
             continue

@@ -11,6 +11,8 @@ Create Date: 2025-11-25
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,18 +25,26 @@ Time = sa.DateTime(timezone=True)
 _BACKFILL_CHUNK = 5000
 
 
-def _key(name: str, length: int) -> sa.Column[object]:
-    return sa.Column(name, sa.String(length), primary_key=True)
-
-
-def _cube(name: str, *keys: sa.Column[object]) -> None:
-    op.create_table(
-        name,
-        sa.Column("bucket", Time, primary_key=True),
-        *keys,
-        sa.Column("count", sa.BigInteger(), nullable=False),
-        sqlite_with_rowid=False,
-    )
+# The rollup cubes as this revision creates them: key columns after the time bucket.
+_CUBES = {
+    "states": ("provider", "channel", "country", "state"),
+    "reasons": ("provider", "channel", "country", "state", "reason"),
+    "operators": ("provider", "channel", "country", "operator", "state"),
+    "codes": ("provider", "channel", "country", "state", "kind", "code", "known"),
+    "latency": ("provider", "channel", "country", "bin"),
+}
+_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "provider": sa.String(64),
+    "channel": sa.String(16),
+    "country": sa.String(2),
+    "operator": sa.String(255),
+    "state": sa.String(16),
+    "reason": sa.String(32),
+    "kind": sa.String(32),
+    "code": sa.String(255),
+    "known": sa.Boolean(),
+    "bin": sa.SmallInteger(),
+}
 
 
 def upgrade() -> None:
@@ -55,33 +65,15 @@ def upgrade() -> None:
     op.create_index("ix_suppressions_reason", "suppressions", ["reason", "created_at", "recipient"])
     op.create_index("ix_suppressions_source", "suppressions", ["source", "created_at", "recipient"])
 
-    for grain in ("hour", "day"):
-        _cube(
-            f"rollup_outcomes_{grain}",
-            _key("provider", 64),
-            _key("channel", 16),
-            _key("country", 2),
-            _key("operator", 255),
-            _key("state", 16),
-            _key("reason", 32),
-        )
-        _cube(
-            f"rollup_codes_{grain}",
-            _key("provider", 64),
-            _key("channel", 16),
-            _key("country", 2),
-            _key("state", 16),
-            _key("kind", 32),
-            _key("code", 255),
-            sa.Column("known", sa.Boolean(), primary_key=True),
-        )
-        _cube(
-            f"rollup_latency_{grain}",
-            _key("provider", 64),
-            _key("channel", 16),
-            _key("country", 2),
-            sa.Column("bin", sa.SmallInteger(), primary_key=True, autoincrement=False),
-        )
+    for cube, keys in _CUBES.items():
+        for grain in ("hour", "day"):
+            op.create_table(
+                f"rollup_{cube}_{grain}",
+                sa.Column("bucket", Time, primary_key=True),
+                *(sa.Column(k, _TYPES[k], primary_key=True, autoincrement=False) for k in keys),
+                sa.Column("count", sa.BigInteger(), nullable=False),
+                sqlite_with_rowid=False,
+            )
 
     op.create_table(
         "unknown_codes",
@@ -137,6 +129,6 @@ def _backfill(connection: sa.Connection) -> None:
 def downgrade() -> None:
     for name in ("unknown_codes", "suppressions"):
         op.drop_table(name)
-    for cube in ("outcomes", "codes", "latency"):
+    for cube in _CUBES:
         for grain in ("hour", "day"):
             op.drop_table(f"rollup_{cube}_{grain}")

@@ -1,0 +1,219 @@
+"""Charts of insights: Vega-Lite specs built from the store's answers, rendered to SVG offline.
+
+    svg = to_svg(delivery_spec(await store.delivery_rate(flt, bucket="hour")))
+
+Rendering uses vl-convert (Vega and Vega-Lite compiled into the wheel, run in an embedded
+JavaScript engine): no browser, no CDN, no network (`allowed_base_urls=[]`, data inline). The
+SVG is inlined in the dashboard's pages and in the report. The first render in a process takes
+about half a second (the engine starts); later ones a few tens of milliseconds, so callers on an
+event loop run `to_svg` in a thread. Each chart's SVG carries a `data-chart` attribute naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dlrkit.store.base import DeliveryRate, Failures, Latency
+
+VEGA_LITE = "6.4"  # the Vega-Lite version vl-convert compiles with (pinned with the package)
+WIDTH = 960  # the SVGs scale down to their container (CSS max-width)
+DELIVERED, FAILED, OPEN = "#2e7d32", "#c62828", "#9e9e9e"
+STATE_COLORS = {"undelivered": "#c62828", "rejected": "#ef6c00", "expired": "#6d4c41"}
+# Labels are measured (and truncated) by vl-convert with the fonts of this machine and drawn by
+# the browser with its own: the generic family keeps both on their default sans-serif (DejaVu
+# Sans on Debian, among the widest, so labels measured with it fit elsewhere), and a list of
+# named families makes vl-convert's measuring ten times slower.
+_FONT = "sans-serif"
+_CONFIG: dict[str, Any] = {
+    "font": _FONT,
+    "view": {"stroke": None},
+    "axis": {"labelColor": "#444", "titleColor": "#444", "gridColor": "#eee"},
+    "legend": {"orient": "top", "title": None, "labelColor": "#444"},
+    "background": "white",
+    "mark": {"aria": False},  # no per-mark labels: the tables beside the charts carry the data
+}
+
+
+def _spec(
+    title: str, body: dict[str, Any], height: int = 240, width: int = WIDTH
+) -> dict[str, Any]:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": title,
+        "width": width,
+        "height": height,
+        "config": _CONFIG,
+        **body,
+    }
+
+
+def _time_axis(hourly: bool, buckets: int) -> dict[str, Any]:
+    """Ticks few enough that their labels never overlap, whatever the period."""
+    if hourly and buckets <= 48:
+        # (an "hour" tick interval makes this Vega fail: a count it is)
+        return {"tickCount": 8, "format": "%d %b %H:%M", "labelOverlap": True}
+    if hourly or buckets <= 15:
+        return {"tickCount": {"interval": "day", "step": 1}, "format": "%d %b"}
+    if buckets <= 120:
+        step = 3 if buckets <= 45 else 7
+        return {"tickCount": {"interval": "day", "step": step}, "format": "%d %b"}
+    return {"tickCount": {"interval": "month", "step": 1}, "format": "%b %Y"}
+
+
+def delivery_spec(rate: DeliveryRate, width: int = WIDTH) -> dict[str, Any]:
+    """Messages per bucket (delivered, failed, in flight, stacked) and the delivery rate line."""
+    rows: list[dict[str, Any]] = []
+    line: list[dict[str, Any]] = []
+    for p in rate.points:
+        failed = p.undelivered + p.rejected + p.expired
+        for group, n in (
+            ("delivered", p.delivered),
+            ("failed", failed),
+            ("in flight", p.total - p.delivered - failed),
+        ):
+            rows.append({"t": p.bucket, "group": group, "n": n})
+        line.append({"t": p.bucket, "rate": p.rate})
+    hourly = rate.bucket == "hour"
+    x = {
+        "field": "t",
+        "type": "temporal",
+        "timeUnit": "utcyearmonthdatehours" if hourly else "utcyearmonthdate",
+        "title": None,
+        "axis": _time_axis(hourly, len(rate.points)),
+    }
+    bars = {
+        "data": {"values": rows},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": x,
+            "y": {"field": "n", "type": "quantitative", "stack": True, "title": "messages"},
+            "color": {
+                "field": "group",
+                "type": "nominal",
+                "scale": {
+                    "domain": ["delivered", "failed", "in flight"],
+                    "range": [DELIVERED, FAILED, OPEN],
+                },
+            },
+            "order": {"field": "group", "sort": "ascending"},
+        },
+    }
+    rate_line = {
+        "data": {"values": line},
+        "mark": {
+            "type": "line",
+            "color": "#1565c0",
+            "point": len(line) <= 48,
+            "strokeWidth": 2,
+        },
+        "encoding": {
+            "x": {**x, "bandPosition": 0.5},
+            "y": {
+                "field": "rate",
+                "type": "quantitative",
+                "title": "delivery rate",
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": "%", "orient": "right", "grid": False},
+            },
+        },
+    }
+    return _spec(
+        "Messages and delivery rate",
+        {"layer": [bars, rate_line], "resolve": {"scale": {"y": "independent"}}},
+        width=width,
+    )
+
+
+def failures_spec(
+    failures: Failures, labels: dict[str | None, str] | None = None, width: int = WIDTH
+) -> dict[str, Any]:
+    """Failed messages per value of one dimension, stacked by final state, most first."""
+    names = labels or {}
+    rows = []
+    order = []
+    for s in failures.items:
+        label = names.get(s.value) or (s.value or "(none)")
+        if failures.dimension == "reason":
+            label = label.replace("_", " ")
+        order.append(label)
+        for state in STATE_COLORS:
+            rows.append({"value": label, "state": state, "n": getattr(s, state)})
+    return _spec(
+        f"Failures by {failures.dimension}",
+        {
+            "data": {"values": rows},
+            "mark": {"type": "bar"},
+            "encoding": {
+                "y": {
+                    "field": "value",
+                    "type": "nominal",
+                    "sort": order,
+                    "title": None,
+                    "axis": {"labelLimit": 260},
+                },
+                "x": {
+                    "field": "n",
+                    "type": "quantitative",
+                    "stack": True,
+                    "title": "failed",
+                    "axis": {"tickMinStep": 1, "format": "d"},
+                },
+                "color": {
+                    "field": "state",
+                    "type": "nominal",
+                    "scale": {
+                        "domain": list(STATE_COLORS),
+                        "range": list(STATE_COLORS.values()),
+                    },
+                },
+            },
+        },
+        height=max(60, 22 * len(order)),
+        width=width,
+    )
+
+
+def latency_label(low: int, high: int | None) -> str:
+    """A latency bin's label, in the unit of its lower bound: "1\u20135 s", "30\u201360 min", "\u2265 1 h"."""
+    base = high if low == 0 and high is not None else low
+    size, unit = (3600, "h") if base >= 3600 else (60, "min") if base >= 60 else (1, "s")
+    if high is None:
+        return f"\u2265 {low // size} {unit}"
+    return f"{low // size}\u2013{high // size} {unit}"
+
+
+def latency_spec(latency: Latency) -> dict[str, Any]:
+    """Final messages by time from sending to their final state."""
+    order = [latency_label(b.low, b.high) for b in latency.bins]
+    rows = [{"bin": label, "n": b.count} for label, b in zip(order, latency.bins, strict=True)]
+    return _spec(
+        "Time from sending to the final state",
+        {
+            "data": {"values": rows},
+            "mark": {"type": "bar", "color": "#5c6bc0"},
+            "encoding": {
+                "x": {
+                    "field": "bin",
+                    "type": "ordinal",
+                    "sort": order,
+                    "title": None,
+                    "axis": {"labelAngle": 0},
+                },
+                "y": {"field": "n", "type": "quantitative", "title": "messages"},
+            },
+        },
+        height=220,
+        width=440,
+    )
+
+
+_SVG_OPEN = re.compile(r"^<svg\b")
+
+
+def to_svg(spec: dict[str, Any], name: str = "chart") -> str:
+    """The chart as an SVG document (a string to inline in HTML), tagged data-chart=`name`."""
+    import vl_convert
+
+    svg: str = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE, allowed_base_urls=[])
+    return _SVG_OPEN.sub(f'<svg data-chart="{name}"', svg, count=1)
