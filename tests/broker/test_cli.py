@@ -68,9 +68,9 @@ def test_worker_consumes_until_sigterm(tmp_path: Path, stream_url: StreamUrl) ->
             await broker.close()
 
     asyncio.run(publish())
+    command = [sys.executable, "-m", "dlrkit", "worker", "--broker", url, "--batch", "16"]
     worker = subprocess.Popen(
-        [sys.executable, "-m", "dlrkit", "worker", "--broker", url, "--data-dir", str(tmp_path)]
-        + ["--batch", "16"],
+        [*command, "--data-dir", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

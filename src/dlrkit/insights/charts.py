@@ -11,6 +11,8 @@ event loop run `to_svg` in a thread. Each chart's SVG carries a `data-chart` att
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from typing import Any
 
@@ -212,8 +214,15 @@ _SVG_OPEN = re.compile(r"^<svg\b")
 
 
 def to_svg(spec: dict[str, Any], name: str = "chart") -> str:
-    """The chart as an SVG document (a string to inline in HTML), tagged data-chart=`name`."""
+    """The chart as an SVG document (a string to inline in HTML), tagged data-chart=`name`.
+    The last few charts are kept: the same figures are not drawn twice."""
+    svg = _render(json.dumps(spec, sort_keys=True, separators=(",", ":")))
+    return _SVG_OPEN.sub(f'<svg data-chart="{name}"', svg, count=1)
+
+
+@functools.lru_cache(maxsize=64)
+def _render(spec: str) -> str:
     import vl_convert
 
     svg: str = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE, allowed_base_urls=[])
-    return _SVG_OPEN.sub(f'<svg data-chart="{name}"', svg, count=1)
+    return svg
