@@ -74,9 +74,14 @@ class Sent:
         return len(self.acknowledged) + self.refused + self.failed
 
 
-def send(url: str, traffic: Sequence[Hook], senders: int, sent: Sent | None = None) -> Sent:
-    """Post `traffic` with `senders` concurrent senders (threads, each its share in order, on
-    a keep-alive connection); a sender stops at its first request without an answer (the
+def stripes(traffic: Sequence[Hook], senders: int) -> list[Sequence[Hook]]:
+    """`traffic` dealt to `senders` senders, in turn."""
+    return [traffic[n::senders] for n in range(senders)]
+
+
+def send(url: str, lanes: Sequence[Sequence[Hook]], sent: Sent | None = None) -> Sent:
+    """Post every lane's hooks, the lanes concurrently (one thread and keep-alive connection
+    each), each lane's in order; a lane stops at its first request without an answer (the
     server is gone). httpx's sync client: its async one costs milliseconds per request here."""
     sent = sent or Sent()
     lock = threading.Lock()
@@ -96,10 +101,7 @@ def send(url: str, traffic: Sequence[Hook], senders: int, sent: Sent | None = No
                     else:
                         sent.refused += 1
 
-    threads = [
-        threading.Thread(target=sender, args=(traffic[n::senders],), daemon=True)
-        for n in range(senders)
-    ]
+    threads = [threading.Thread(target=sender, args=(lane,), daemon=True) for lane in lanes]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -29,7 +29,7 @@ from dlrkit.service.ingest import incoming_from_payload, report_key
 from dlrkit.store import default_url, open_store
 from dlrkit.store.engine import engine_for
 from tests.broker.conftest import StreamUrl
-from tests.reliability.processes import Sent, send, serve, start
+from tests.reliability.processes import Sent, send, serve, start, stripes
 from tests.reliability.state import snapshot
 from tests.reliability.traffic import Hook, hooks
 from tests.service.conftest import dlrkit
@@ -78,7 +78,7 @@ def test_serve_killed_under_load_keeps_every_acknowledged_report(tmp_path: Path)
     traffic = hooks(30_000)  # more than the senders get through before the kill
     url, server = serve(data)
     sent = Sent()
-    load = threading.Thread(target=send, args=(url, traffic, 16, sent))
+    load = threading.Thread(target=send, args=(url, stripes(traffic, 16), sent))
     load.start()
     deadline = time.monotonic() + 30
     while len(sent.acknowledged) < 1500 and time.monotonic() < deadline and load.is_alive():
@@ -117,7 +117,7 @@ def test_worker_killed_midstream_loses_and_duplicates_nothing(
     traffic = hooks(4000)
     url, node = serve(tmp_path / "node", "--broker", broker)
     try:
-        sent = send(url, traffic, 16)
+        sent = send(url, stripes(traffic, 16))
     finally:
         node.send_signal(signal.SIGTERM)
         node.wait(timeout=30)

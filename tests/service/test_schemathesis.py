@@ -53,6 +53,7 @@ OPERATIONS = [
     ("GET", "/codes/search"),
     ("GET", "/codes/{provider}/{code}"),
     ("GET", "/healthz"),
+    ("POST", "/healthz/noop"),
     ("GET", "/messages/{message_id}"),
     ("GET", "/outcomes"),
     ("GET", "/metrics"),

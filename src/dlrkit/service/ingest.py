@@ -17,7 +17,7 @@ from typing import Protocol
 import msgspec
 
 from dlrkit.catalog import Catalog
-from dlrkit.classify import classify
+from dlrkit.classify import Classifier
 from dlrkit.normalizer import parse_reports
 from dlrkit.outcome import Report
 from dlrkit.rules import Rules
@@ -80,13 +80,16 @@ def to_incoming(
     catalog: Catalog,
     rules: Rules | None = None,
     received_at: str | None = None,
+    *,
+    classifier: Classifier | None = None,
 ) -> list[Incoming]:
-    """Classify each report and key it for the store."""
+    """Classify each report and key it for the store. Pass the app's `Classifier` to reuse
+    its decisions (a report's codes are decided once, not on every webhook)."""
+    clf = classifier or Classifier(catalog, rules)
     when = received_at or now_iso()
     return [
         Incoming(
-            report_key=report_key(r.provider, r.raw),
-            outcome=classify(r, catalog, rules, received_at=when),
+            report_key=report_key(r.provider, r.raw), outcome=clf.classify(r, received_at=when)
         )
         for r in reports
     ]
@@ -98,6 +101,9 @@ def incoming_from_payload(
     content_type: str | None,
     catalog: Catalog,
     rules: Rules | None = None,
+    *,
+    classifier: Classifier | None = None,
 ) -> list[Incoming]:
     """A provider's native payload as store-ready items. Raises InputError when malformed."""
-    return to_incoming(parse_reports(body, provider, content_type), catalog, rules)
+    reports = parse_reports(body, provider, content_type)
+    return to_incoming(reports, catalog, rules, classifier=classifier)

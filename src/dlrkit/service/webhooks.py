@@ -15,7 +15,8 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.requests import Request
@@ -25,13 +26,14 @@ from starlette.types import Scope
 
 from dlrkit.adapters import ADAPTERS
 from dlrkit.catalog import Catalog
+from dlrkit.classify import Classifier
 from dlrkit.errors import InputError
 from dlrkit.rules import Rules
 from dlrkit.service import auth, openapi
 from dlrkit.service.ingest import Sink, incoming_from_payload
 from dlrkit.service.metrics import Metrics
 from dlrkit.service.responses import error_response, json_response
-from dlrkit.service.settings import Settings
+from dlrkit.service.settings import Account, Settings
 from dlrkit.store.validate import check_batch
 
 log = logging.getLogger("dlrkit.service")
@@ -39,13 +41,30 @@ log = logging.getLogger("dlrkit.service")
 
 @dataclass
 class Ingest:
-    """What the webhook routes need, built once per app."""
+    """What the webhook routes need, built once per app: nothing on the hot path is looked up
+    or built twice (one `Classifier`, whose decisions are memoized, the accounts per provider,
+    the metrics' labelled series)."""
 
     settings: Settings
     sink: Sink
     catalog: Catalog
     rules: Rules | None
     metrics: Metrics
+    classifier: Classifier = field(init=False)
+    accounts: dict[str, tuple[Account, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.classifier = Classifier(self.catalog, self.rules)
+        self.accounts = {p: self.settings.accounts_for(p) for p in openapi.ACCEPTED_TYPES}
+        self._counters: dict[tuple[str, ...], Any] = {}
+
+    def count(self, metric: str, *labels: str, amount: float = 1) -> None:
+        """Add to a labelled counter of `metrics`, its series resolved once."""
+        key = (metric, *labels)
+        series = self._counters.get(key)
+        if series is None:
+            series = self._counters[key] = getattr(self.metrics, metric).labels(*labels)
+        series.inc(amount)
 
 
 class _TooLarge(Exception):
@@ -125,7 +144,7 @@ async def receive(request: Request, provider: str, path_token: str | None = None
     )
     verdict = auth.verify(
         provider,
-        ctx.settings.accounts_for(provider),
+        ctx.accounts[provider],
         presented,
         insecure=ctx.settings.insecure_webhooks,
     )
@@ -135,7 +154,9 @@ async def receive(request: Request, provider: str, path_token: str | None = None
 
     try:
         items = check_batch(
-            incoming_from_payload(body, provider, content_type, ctx.catalog, ctx.rules)
+            incoming_from_payload(
+                body, provider, content_type, ctx.catalog, ctx.rules, classifier=ctx.classifier
+            )
         )
     except InputError as exc:  # from the adapter, or a value no store can hold (NUL, too long)
         metrics.reject(provider, "malformed")
@@ -158,12 +179,12 @@ async def receive(request: Request, provider: str, path_token: str | None = None
     repeated = sum(duplicates)
     new = len(items) - repeated
     if new:
-        metrics.reports.labels(provider, "accepted").inc(new)
+        ctx.count("reports", provider, "accepted", amount=new)
     if repeated:
-        metrics.reports.labels(provider, "duplicate").inc(repeated)
+        ctx.count("reports", provider, "duplicate", amount=repeated)
     for item, dup in zip(items, duplicates, strict=True):
         if not dup:
-            metrics.outcomes.labels(provider, item.outcome.state.value).inc()
+            ctx.count("outcomes", provider, item.outcome.state.value)
     metrics.ingest_seconds.labels(provider).observe(time.perf_counter() - started)
     return json_response({"accepted": new, "duplicates": repeated})
 

@@ -1,7 +1,8 @@
 """Rollups: counts of the current outcomes per time bucket and dimension, kept exact at ingest.
 
-Five cubes, each at two grains (the UTC hour and the UTC day of an outcome's `received_at`),
-each as narrow as the questions it answers (a wider cube has more cells to read):
+Five cubes, one table each, each as narrow as the questions it answers (a wider cube has more
+cells to read). Each counts outcomes at three grains of `received_at`, UTC: its hour, its day
+and its week (from Monday), so that a long period is read mostly as weeks and days:
 
 - states (provider, channel, country, state): the delivery rate;
 - reasons (provider, channel, country, state, reason): failures by reason, provider, channel
@@ -113,13 +114,12 @@ def _latency(o: Outcome) -> Iterable[Key]:
 
 
 class Cube(NamedTuple):
-    hour: sa.Table
-    day: sa.Table
-    cells: Callable[[Outcome], Iterable[Key]]  # the keys (bucket excluded) an outcome counts in
+    table: sa.Table
+    cells: Callable[[Outcome], Iterable[Key]]  # the keys (grain, bucket excluded) it counts in
 
 
 def _cube(name: str, cells: Callable[[Outcome], Iterable[Key]]) -> Cube:
-    return Cube(cube_tables[name, "hour"], cube_tables[name, "day"], cells)
+    return Cube(cube_tables[name], cells)
 
 
 STATES, REASONS, OPERATORS = (
@@ -131,24 +131,25 @@ CODES, LATENCY = _cube("codes", _codes), _cube("latency", _latency)
 CUBES = (STATES, REASONS, OPERATORS, CODES, LATENCY)
 
 
-def hour_of(received_at: str) -> dt.datetime:
-    """The UTC hour a (validated) `received_at` falls in."""
-    return parse_time(received_at, "received_at").replace(minute=0, second=0, microsecond=0)
-
-
 def new_delta() -> Delta:
     return defaultdict(Counter)
 
 
+def buckets(received_at: str) -> tuple[tuple[str, dt.datetime], ...]:
+    """(grain, bucket) of each grain a (validated) `received_at` counts in."""
+    hour = parse_time(received_at, "received_at").replace(minute=0, second=0, microsecond=0)
+    day = hour.replace(hour=0)
+    return (("hour", hour), ("day", day), ("week", day - dt.timedelta(days=day.weekday())))
+
+
 def count(delta: Delta, o: Outcome, times: int = 1) -> None:
     """Add `times` of outcome `o` to every cell it counts in (negative: take away)."""
-    hour = hour_of(o.received_at or "")
-    day = hour.replace(hour=0)
+    grains = buckets(o.received_at or "")
     for cube in CUBES:
-        hours, days = delta[cube.hour], delta[cube.day]
+        cells = delta[cube.table]
         for key in cube.cells(o):
-            hours[(hour, *key)] += times
-            days[(day, *key)] += times
+            for grain, bucket in grains:
+                cells[(grain, bucket, *key)] += times
 
 
 @functools.cache
@@ -165,18 +166,17 @@ def _statement(dialect: str, table: sa.Table) -> Any:
 def write(connection: sa.Connection, delta: Delta) -> None:
     """Add `delta` to the rollup tables (cells in key order, zero changes skipped)."""
     for cube in CUBES:
-        for table in (cube.hour, cube.day):
-            cells = delta.get(table)
-            if not cells:
-                continue
-            names = [c.name for c in table.primary_key.columns]
-            rows = [
-                {**dict(zip(names, key, strict=True)), "count": n}
-                for key, n in sorted(cells.items())
-                if n
-            ]
-            if rows:
-                connection.execute(_statement(connection.dialect.name, table), rows)
+        cells = delta.get(cube.table)
+        if not cells:
+            continue
+        names = [c.name for c in cube.table.primary_key.columns]
+        rows = [
+            {**dict(zip(names, key, strict=True)), "count": n}
+            for key, n in sorted(cells.items())
+            if n
+        ]
+        if rows:
+            connection.execute(_statement(connection.dialect.name, cube.table), rows)
 
 
 def apply_changes(

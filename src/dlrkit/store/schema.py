@@ -4,9 +4,9 @@
 - `outcomes`: the current merged outcome per (provider, message_id), one column per filter;
 - `api_keys`: API keys, the secret's SHA-256 only;
 - `suppressions`: recipients not to be written to, one row per recipient (see `suppress.py`);
-- `rollup_<cube>_hour` / `rollup_<cube>_day`: counts of the current outcomes per hour and per
-  day of `received_at` and per the cube's keys (`CUBES`), kept equal to a GROUP BY over
-  `outcomes` at ingest (see `rollups.py`); a missing country or operator is '' there;
+- `rollup_<cube>`: counts of the current outcomes per UTC hour, day and week of `received_at`
+  and per the cube's keys (`CUBES`), kept equal to a GROUP BY over `outcomes` at ingest (see
+  `rollups.py`); a missing country or operator is '' there;
 - `unknown_codes`: codes the catalog does not know, counted per report.
 
 Times are timezone-aware UTC datetimes in Python; SQLite stores them as fixed-width UTC text
@@ -121,7 +121,7 @@ suppressions = sa.Table(
 )
 
 
-# The rollup cubes: the key columns that follow the time bucket in each (see rollups.py).
+# The rollup cubes: the key columns that follow grain and bucket in each (see rollups.py).
 CUBES: dict[str, tuple[str, ...]] = {
     "states": ("provider", "channel", "country", "state"),
     "reasons": ("provider", "channel", "country", "state", "reason"),
@@ -129,7 +129,7 @@ CUBES: dict[str, tuple[str, ...]] = {
     "codes": ("provider", "channel", "country", "state", "kind", "code", "known"),
     "latency": ("provider", "channel", "country", "bin"),
 }
-GRAINS = ("hour", "day")
+GRAINS = ("hour", "day", "week")  # weeks start on Monday
 _KEY_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "provider": sa.String(64),
     "channel": sa.String(16),
@@ -144,13 +144,14 @@ _KEY_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
 }
 
 
-def _cube(cube: str, grain: str) -> sa.Table:
-    """A rollup table: the time bucket and the cube's keys (the primary key, in that order) and
-    a count. SQLite keeps it as a clustered b-tree (WITHOUT ROWID): a period is one range read."""
+def _cube(cube: str) -> sa.Table:
+    """A rollup table: grain, bucket and the cube's keys (the primary key, in that order), and
+    a count. SQLite keeps it as a clustered b-tree (WITHOUT ROWID): a period is a range read."""
     return sa.Table(
-        f"rollup_{cube}_{grain}",
+        f"rollup_{cube}",
         metadata,
-        sa.Column("bucket", UtcDateTime(), primary_key=True),
+        sa.Column("grain", sa.String(4), primary_key=True),  # "hour", "day" or "week"
+        sa.Column("bucket", UtcDateTime(), primary_key=True),  # when the hour/day/week starts
         *(
             sa.Column(key, _KEY_TYPES[key], primary_key=True, autoincrement=False)
             for key in CUBES[cube]
@@ -160,7 +161,7 @@ def _cube(cube: str, grain: str) -> sa.Table:
     )
 
 
-cube_tables = {(cube, grain): _cube(cube, grain) for cube in CUBES for grain in GRAINS}
+cube_tables = {cube: _cube(cube) for cube in CUBES}
 
 unknown_codes = sa.Table(
     "unknown_codes",

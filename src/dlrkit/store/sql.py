@@ -77,6 +77,10 @@ def _api_key(row: Mapping[Any, Any]) -> ApiKey:
     )
 
 
+def _reader(connection: sa.Connection) -> insights.Read:
+    return lambda query: list(connection.execute(query))
+
+
 class _Open(NamedTuple):
     engine: sa.Engine
     pool: ThreadPoolExecutor  # the readers' threads
@@ -320,19 +324,14 @@ class SqlStore:
                 return
             after = chunk[-1].recipient
 
-    def _reader(self, connection: sa.Connection) -> insights.Read:
-        return lambda query: list(connection.execute(query))
-
     async def delivery_rate(self, flt: InsightFilter, *, bucket: str = "hour") -> DeliveryRate:
-        return await self._run(lambda c: insights.delivery_rate(self._reader(c), flt, bucket))
+        return await self._run(lambda c: insights.delivery_rate(_reader(c), flt, bucket))
 
     async def failures_by(self, dimension: str, flt: InsightFilter, *, limit: int = 20) -> Failures:
-        return await self._run(
-            lambda c: insights.failures_by(self._reader(c), dimension, flt, limit)
-        )
+        return await self._run(lambda c: insights.failures_by(_reader(c), dimension, flt, limit))
 
     async def latency(self, flt: InsightFilter) -> Latency:
-        return await self._run(lambda c: insights.latency(self._reader(c), flt))
+        return await self._run(lambda c: insights.latency(_reader(c), flt))
 
     async def unknown_codes(self, *, limit: int = 50) -> list[UnknownCode]:
-        return await self._run(lambda c: insights.unknown(self._reader(c), limit))
+        return await self._run(lambda c: insights.unknown(_reader(c), limit))
