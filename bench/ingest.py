@@ -1,27 +1,32 @@
 """Benchmark: `dlrkit serve` taking signed webhooks over loopback from wrk, against its no-op ceiling.
 
     /work/venv/bin/python bench/ingest.py [--duration 10] [--connections 64] [--workers 1]
-                                          [--provider infobip] [--reports-per-webhook 1]
+        [--provider infobip] [--reports-per-webhook 1] [--broker nats://127.0.0.1:4222]
 
 Starts the real server (`python -m dlrkit serve`, SQLite in a temporary directory, every commit
-fsynced) and drives it with wrk (Debian's `wrk`, a C load generator) through `bench/ingest.lua`.
-wrk's Lua cannot compute HMACs, so the requests are made beforehand: the sandbox renders each
-report (`dlrkit.sandbox.traffic.report`) and signs it as the provider does
+fsynced; or, with --broker, a stateless ingest node on a JetStream stream of its own) and drives
+it with wrk (Debian's `wrk`, a C load generator) through `bench/ingest.lua`. wrk's Lua cannot
+compute HMACs, so the requests are made beforehand: the sandbox renders each report
+(`dlrkit.sandbox.traffic.report`) and signs it as the provider does
 (`dlrkit.sandbox.signing.callback_headers`); every report is distinct, so each one is really
 verified, parsed, classified and written. Then, in the same run and on the same server:
 
 1. the no-op endpoint (`POST /healthz/noop`: the same requests, read and answered, no work):
    the ceiling of this HTTP stack on this machine;
 2. the webhooks: webhooks/s, reports/s, p50/p99 latency;
-3. a count of the reports the store holds, which must equal the reports answered 2xx.
+3. the reports kept (store or stream), which must be at least those answered 2xx (requests in
+   flight when wrk stops are kept but not counted);
+4. the server's CPU time per request (of both runs), which other load on a shared machine
+   inflates far less than it does the wall-clock figures.
 
 Goal on a 2-core machine: over 5,000 reports/s durable, p99 under 50 ms, at least half the
-no-op ceiling. Prints a table and one JSON line (`--json` for the JSON only).
+no-op ceiling. Prints a table and one JSON line (`--json`: the JSON line only).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -132,9 +137,11 @@ def wrk(
     raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
 
 
-def start_server(data: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(data: Path, port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "dlrkit", "serve", "--port", str(port)]
-    command += ["--data-dir", str(data), "--workers", str(workers), "--log-level", "warning"]
+    command += ["--data-dir", str(data), "--workers", str(args.workers), "--log-level", "warning"]
+    if args.broker:
+        command += ["--broker", args.broker]
     server = subprocess.Popen(command, env={**os.environ, **SECRETS}, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -150,12 +157,41 @@ def start_server(data: Path, port: int, workers: int) -> subprocess.Popen[bytes]
     raise RuntimeError("dlrkit serve did not answer /healthz within 60 s")
 
 
-def stored_reports(data: Path) -> int:
+def stored_reports(data: Path, args: argparse.Namespace) -> int:
+    """Reports kept: in the store, or with --broker in the broker's stream."""
+    if args.broker:
+        return asyncio.run(in_stream(args.broker))
     engine = sa.create_engine(default_url(data))
     with engine.connect() as connection:
         count = connection.execute(sa.text("SELECT count(*) FROM reports")).scalar_one()
     engine.dispose()
     return int(count)
+
+
+async def remove_stream(broker: str) -> None:
+    import nats
+
+    from dlrkit.broker.config import BrokerConfig
+
+    config = BrokerConfig.from_url(broker)
+    nc = await nats.connect(config.servers[0])
+    try:
+        for name in (config.stream, config.dead_stream):
+            await nc.jsm().delete_stream(name)
+    finally:
+        await nc.close()
+
+
+async def in_stream(broker: str) -> int:
+    from dlrkit.broker.config import BrokerConfig
+    from dlrkit.broker.jetstream import JetStream
+
+    js = JetStream(BrokerConfig.from_url(broker), consumer=False)
+    await js.open()
+    try:
+        return await js.backlog()
+    finally:
+        await js.close()
 
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -170,12 +206,12 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     noop = work / "noop.req"
     write_requests(noop, base, args.provider, payloads[: min(len(payloads), 50_000)], NOOP)
 
-    server = start_server(work / "data", port, args.workers)
+    server = start_server(work / "data", port, args)
     try:
         print("warming up ...", file=sys.stderr)
         wrk(base, noop, args, 2, server.pid)
         wrk(base, warm, args, 2, server.pid)
-        before = stored_reports(work / "data")
+        before = stored_reports(work / "data", args)
         print(f"no-op endpoint, {args.duration} s ...", file=sys.stderr)
         ceiling = wrk(base, noop, args, args.duration, server.pid)
         print(f"webhooks, {args.duration} s ...", file=sys.stderr)
@@ -183,10 +219,11 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-    stored = stored_reports(work / "data") - before
+    stored = stored_reports(work / "data", args) - before
     return {
         "provider": args.provider,
         "workers": args.workers,
+        "storage": "JetStream (--broker)" if args.broker else "SQLite",
         "connections": args.connections,
         "reports_per_webhook": args.reports_per_webhook,
         "webhooks_per_s": round(hooks["per_second"], 1),
@@ -212,6 +249,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=1, help="dlrkit serve --workers")
+    parser.add_argument(
+        "--broker",
+        metavar="URL",
+        help="serve --broker URL (e.g. nats://127.0.0.1:4222): a stateless ingest node, "
+        "on a stream of its own that the bench removes afterwards",
+    )
     parser.add_argument("--provider", choices=["infobip", "plivo", "smspartner"], default="infobip")
     parser.add_argument("--reports-per-webhook", type=int, default=1, help="infobip only above 1")
     parser.add_argument(
@@ -223,11 +266,17 @@ def main() -> int:
         parser.error("only Infobip posts several reports in one webhook")
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed (apt-get install wrk)")
-    with tempfile.TemporaryDirectory(prefix="dlrkit-bench-") as tmp:
-        result = run(args, Path(tmp))
+    if args.broker:  # a stream of its own, removed afterwards
+        args.broker += ("&" if "?" in args.broker else "?") + f"stream=BENCH_{os.getpid()}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="dlrkit-bench-") as tmp:
+            result = run(args, Path(tmp))
+    finally:
+        if args.broker:
+            asyncio.run(remove_stream(args.broker))
     if not args.json:
         rows = [
-            ("webhooks/s (SQLite, durable)", f"{result['webhooks_per_s']:,.0f}"),
+            (f"webhooks/s ({result['storage']}, durable)", f"{result['webhooks_per_s']:,.0f}"),
             ("reports/s", f"{result['reports_per_s']:,.0f}"),
             ("p50 / p99 latency", f"{result['p50_ms']:.1f} / {result['p99_ms']:.1f} ms"),
             ("no-op endpoint req/s (ceiling)", f"{result['noop_per_s']:,.0f}"),

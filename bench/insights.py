@@ -23,7 +23,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dlrkit.store import InsightFilter, SuppressionFilter, default_url
+from dlrkit.store import InsightFilter, SuppressionFilter, default_url, rollups
 from dlrkit.store.engine import engine_for
 from dlrkit.store.schema import metadata, outcomes
 from dlrkit.store.sql import SqlStore
@@ -50,9 +50,16 @@ def _text(value: Any) -> Any:
     return value.strftime("%Y-%m-%d %H:%M:%S.000000") if isinstance(value, dt.datetime) else value
 
 
-def _cells(day: Day) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+def _rows(cells: Iterable[tuple[tuple[Any, ...], int]]) -> list[tuple[Any, ...]]:
+    return [(*map(_text, key), n) for key, n in cells if n]
+
+
+def _split(day: Day, weeks: rollups.Delta) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """The day's hourly and daily cells, per table; its weekly ones are added to `weeks`
+    (a week's cells are complete only once its last day is generated)."""
     for table, cells in day.delta.items():
-        yield table.name, [(*map(_text, key), n) for key, n in cells.items() if n]
+        weeks[table].update({key: n for key, n in cells.items() if key[0] == "week"})
+        yield table.name, _rows((key, n) for key, n in cells.items() if key[0] != "week")
 
 
 def _suppressions(rng: random.Random) -> list[tuple[Any, ...]]:
@@ -124,10 +131,12 @@ def generate(targets: dict[str, str], total: int, count: int) -> float:
     started = time.perf_counter()
     loaders = [Loader(kind, target) for kind, target in targets.items()]
     unknown: dict[str, list[Any]] = {}
+    weeks = rollups.new_delta()
     for n, day in enumerate(days(total, START, count)):
+        cells = list(_split(day, weeks))
         for loader in loaders:
             loader.rows("outcomes", day.outcomes)
-            for table, rows in _cells(day):
+            for table, rows in cells:
                 loader.rows(table, rows)
         at = dt.datetime.combine(START + dt.timedelta(days=n), dt.time())
         for code, seen in day.unknown.items():
@@ -140,6 +149,8 @@ def generate(targets: dict[str, str], total: int, count: int) -> float:
     codes = [(c, _text(f), _text(la), k, "bench") for c, (k, f, la) in sorted(unknown.items())]
     suppressed = _suppressions(random.Random(2))
     for loader in loaders:
+        for table, week_cells in weeks.items():
+            loader.rows(table.name, _rows(week_cells.items()))
         loader.rows("unknown_codes", codes)
         loader.rows("suppressions", suppressed)
         loader.finish()
@@ -170,8 +181,11 @@ QUERIES: list[tuple[str, Query]] = [
     ("failures by operator, 30 d", lambda s, r: s.failures_by("operator", r(720))),
     ("failures by country, 30 d, 1 channel", lambda s, r: s.failures_by("country", r(720, channel="sms"))),
     ("failures by provider, 90 d", lambda s, r: s.failures_by("provider", r(24 * 90))),
+    ("failures by code, 90 d", lambda s, r: s.failures_by("code", r(24 * 90))),
+    ("failures by operator, 90 d, 1 provider", lambda s, r: s.failures_by("operator", r(24 * 90, provider="plivo"))),
     ("latency histogram, 7 d", lambda s, r: s.latency(r(168))),
     ("latency histogram, 30 d, 1 country", lambda s, r: s.latency(r(720, country=r.rng.choice(COUNTRIES)[0]))),
+    ("latency histogram, 90 d", lambda s, r: s.latency(r(24 * 90))),
     ("unknown codes", lambda s, r: s.unknown_codes()),
     ("suppression check", lambda s, r: s.check_suppression(f"+33{600000000 + r.rng.randrange(2 * SUPPRESSIONS)}")),
     ("suppression list, active, page 1", lambda s, r: s.list_suppressions(SuppressionFilter(active_only=True), limit=50)),

@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from urllib.parse import urlencode
 
 import nats
 import nats.js.errors
 import pytest
+from nats.js import JetStreamManager
 
 NATS_URL = os.environ.get("DLRKIT_TEST_NATS", "nats://127.0.0.1:4222")
 
@@ -23,7 +24,7 @@ StreamUrl = Callable[..., str]
 async def delete_streams(names: list[str]) -> None:
     nc = await nats.connect(NATS_URL, max_reconnect_attempts=1)
     try:
-        jsm = nc.jetstream()._jsm
+        jsm = nc.jsm()
         for name in names:
             for stream in (name, f"{name}_DEAD"):
                 try:
@@ -53,6 +54,14 @@ def stream_url() -> Iterator[StreamUrl]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+async def jsm() -> AsyncIterator[JetStreamManager]:
+    """JetStream's management API on a connection of the test's own."""
+    nc = await nats.connect(NATS_URL)
+    yield nc.jsm()
+    await nc.close()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import nats
 import pytest
+from nats.js import JetStreamManager
 from nats.js.api import RetentionPolicy, StreamConfig
 
 from dlrkit.broker.base import BrokerError, encode
@@ -28,17 +29,11 @@ async def broker(stream_url: StreamUrl) -> AsyncIterator[JetStream]:
     await opened.close()
 
 
-async def _jsm(broker: JetStream):  # type: ignore[no-untyped-def]
-    assert broker._js is not None
-    return broker._js._jsm
-
-
-async def test_topology_is_made_once_and_reused(broker: JetStream) -> None:
+async def test_topology_is_made_once_and_reused(broker: JetStream, jsm: JetStreamManager) -> None:
     c = broker.config
     again = JetStream(c)  # a second node starting: finds everything in place
     await again.open()
     await again.close()
-    jsm = await _jsm(broker)
     reports = (await jsm.stream_info(c.stream)).config
     assert reports.subjects == [f"{c.stream}.reports.>"]
     assert reports.retention == RetentionPolicy.WORK_QUEUE
@@ -59,8 +54,7 @@ async def test_publish_is_acknowledged_and_deduplicated(broker: JetStream) -> No
     assert await broker.publish(items) == [False, False, False]
     assert await broker.publish([items[1], items[1]]) == [True, True]  # same report key
     assert await broker.publish([]) == []
-    state = (await (await _jsm(broker)).stream_info(broker.config.stream)).state
-    assert state.messages == 3
+    assert await broker.backlog() == 3
     await broker.check()
 
 
@@ -77,18 +71,18 @@ async def test_fetch_ack_and_retry(broker: JetStream) -> None:
     await broker.hold(again)
     await broker.ack(again)
     assert await broker.fetch(10, timeout=0.5) == []
-    state = (await (await _jsm(broker)).stream_info(broker.config.stream)).state
-    assert state.messages == 0  # work queue: acknowledged reports leave the stream
+    assert await broker.backlog() == 0  # work queue: acknowledged reports leave the stream
 
 
-async def test_dead_letter_keeps_the_body_and_the_error(broker: JetStream) -> None:
+async def test_dead_letter_keeps_the_body_and_the_error(
+    broker: JetStream, jsm: JetStreamManager
+) -> None:
     [item] = incoming(1, "smspartner")
     await broker.publish([item])
     [envelope] = await broker.fetch(1, timeout=2)
     await broker.dead_letter(envelope, "the store refused it:\nmessage_id too long é")
-    jsm = await _jsm(broker)
     c = broker.config
-    assert (await jsm.stream_info(c.stream)).state.messages == 0
+    assert (await broker.backlog(), await broker.backlog(dead=True)) == (0, 1)
     dead = await jsm.get_msg(c.dead_stream, 1)
     assert dead.subject == f"{c.stream}.dead.smspartner"
     assert dead.data == encode(item)
@@ -122,8 +116,10 @@ async def test_oversized_report_is_refused_as_input(broker: JetStream) -> None:
     assert caught.value.field == "reports[1]"
 
 
-async def test_check_fails_when_the_stream_is_gone(broker: JetStream) -> None:
-    await (await _jsm(broker)).delete_stream(broker.config.stream)
+async def test_check_fails_when_the_stream_is_gone(
+    broker: JetStream, jsm: JetStreamManager
+) -> None:
+    await jsm.delete_stream(broker.config.stream)
     with pytest.raises(BrokerError, match="does not answer"):
         await broker.check()
     with pytest.raises(BrokerError, match="did not take the reports"):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from nats.js import JetStreamManager
 
 from dlrkit.broker.base import BrokerError
 from dlrkit.broker.config import BrokerConfig
@@ -39,12 +40,6 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     await opened.close()
 
 
-async def _left(broker: JetStream, stream: str | None = None) -> int:
-    assert broker._js is not None
-    info = await broker._js._jsm.stream_info(stream or broker.config.stream)
-    return int(info.state.messages)
-
-
 async def _stored_keys(store: Store, items: Sequence[Incoming]) -> set[str]:
     keys = set()
     for item in items:
@@ -61,7 +56,7 @@ async def test_reports_are_stored_then_acknowledged(broker: JetStream, store: St
     assert (stats.stored, stats.duplicates, stats.dead, stats.retried) == (100, 0, 0, 0)
     assert stats.batches >= 4
     assert await _stored_keys(store, items) == {i.report_key for i in items}
-    assert await _left(broker) == 0  # acknowledged, so gone from the work queue
+    assert await broker.backlog() == 0  # acknowledged, so gone from the work queue
     for item in items[:5]:
         found = await store.message(item.outcome.message_id, item.outcome.provider)
         assert found is not None
@@ -80,11 +75,11 @@ async def test_postgresql_and_repeats_the_store_already_has(broker: JetStream, p
         assert await _stored_keys(store, items) == {i.report_key for i in items}
     finally:
         await store.close()
-    assert await _left(broker) == 0
+    assert await broker.backlog() == 0
 
 
 async def test_what_cannot_be_stored_goes_to_the_dead_letters(
-    broker: JetStream, store: Store
+    broker: JetStream, store: Store, jsm: JetStreamManager
 ) -> None:
     import nats
 
@@ -103,12 +98,11 @@ async def test_what_cannot_be_stored_goes_to_the_dead_letters(
     stats = await Worker(broker, store, batch=10).run(asyncio.Event(), until_idle=True)
     assert (stats.stored, stats.dead) == (3, 2)
     assert await _stored_keys(store, good) == {i.report_key for i in good}
-    assert await _left(broker) == 0
-    assert await _left(broker, broker.config.dead_stream) == 2
-    assert broker._js is not None
+    assert await broker.backlog() == 0
+    assert await broker.backlog(dead=True) == 2
     errors = set()
     for seq in (1, 2):
-        dead = await broker._js._jsm.get_msg(broker.config.dead_stream, seq)
+        dead = await jsm.get_msg(broker.config.dead_stream, seq)
         assert dead.headers is not None
         errors.add(dead.headers["Dlrkit-Error"].split(":")[0])
     assert errors == {"the store refused it", "not a dlrkit report"}
@@ -130,7 +124,7 @@ class _Failing:
 
 
 async def test_a_report_failing_every_time_is_dead_lettered_after_n(
-    broker: JetStream, store: Store
+    broker: JetStream, store: Store, jsm: JetStreamManager
 ) -> None:
     items = incoming(4, "smspartner")
     await broker.publish(items)
@@ -143,8 +137,7 @@ async def test_a_report_failing_every_time_is_dead_lettered_after_n(
         await asyncio.sleep(0.1)
         await worker.run(asyncio.Event(), until_idle=True)
     assert (stats.stored, stats.retried, stats.dead) == (3, 2, 1)
-    assert broker._js is not None
-    dead = await broker._js._jsm.get_msg(broker.config.dead_stream, 1)
+    dead = await jsm.get_msg(broker.config.dead_stream, 1)
     assert dead.headers is not None
     assert dead.headers["Dlrkit-Deliveries"] == "3"
     assert (
@@ -174,7 +167,7 @@ async def test_a_store_that_is_down_is_waited_for(broker: JetStream, tmp_path: P
         assert await _stored_keys(store, items) == {i.report_key for i in items}
     finally:
         await store.close()
-    assert await _left(broker) == 0
+    assert await broker.backlog() == 0
 
 
 async def test_a_worker_needs_an_open_broker(store: Store) -> None:

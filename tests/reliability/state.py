@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dlrkit.store.engine import engine_for
-from dlrkit.store.schema import cube_tables, outcomes, reports, suppressions, unknown_codes
+from dlrkit.store.schema import metadata, outcomes, reports, suppressions, unknown_codes
 
 # Set when a report arrives (or from the arrival times), not by the reports themselves.
 WALL_CLOCK = {"received_at", "updated_at", "created_at", "expires_at", "first_seen", "last_seen"}
@@ -24,8 +24,8 @@ def _without_clock(row: Any) -> dict[str, Any]:
 
 
 def snapshot(url: str) -> dict[str, Any]:
-    """Per table: its rows by key (clock fields left out); rollups summed over their time
-    buckets (a bucket is the hour a report happened to arrive)."""
+    """Per table: its rows by key (clock fields left out); every rollup table summed over its
+    time buckets (a bucket is the hour, day... a report happened to arrive in)."""
     engine = engine_for(url, pool_size=1)
     try:
         with engine.connect() as c:
@@ -41,12 +41,14 @@ def snapshot(url: str) -> dict[str, Any]:
                 # which report was "the earliest" with an unknown code depends on arrival times
                 "unknown_codes": {r.code: r.count for r in c.execute(sa.select(unknown_codes))},
             }
-            for (cube, grain), table in cube_tables.items():
+            for name, table in metadata.tables.items():
+                if not name.startswith("rollup_"):
+                    continue
                 sums: Counter[tuple[Any, ...]] = Counter()
                 keys = [col for col in table.c if col.name not in ("bucket", "count")]
-                for row in c.execute(sa.select(*keys, table.c.count)):
+                for row in c.execute(sa.select(*keys, table.c["count"])):
                     sums[tuple(row[:-1])] += row[-1]
-                state[f"rollup_{cube}_{grain}"] = {k: v for k, v in sums.items() if v}
+                state[name] = {k: v for k, v in sums.items() if v}
             return state
     finally:
         engine.dispose()

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import nats
 import sqlalchemy as sa
 
 from dlrkit.broker.config import BrokerConfig
+from dlrkit.broker.jetstream import JetStream
 from dlrkit.catalog import Catalog
 from dlrkit.normalizer import parse_reports
 from dlrkit.service.ingest import incoming_from_payload, report_key
@@ -64,13 +64,12 @@ def _count(url: str) -> int:
 
 async def _left(broker: str) -> int:
     """Reports in the broker's stream not yet acknowledged by a worker."""
-    config = BrokerConfig.from_url(broker)
-    nc = await nats.connect(config.servers[0])
+    js = JetStream(BrokerConfig.from_url(broker), consumer=False)
+    await js.open()
     try:
-        info = await nc.jetstream()._jsm.stream_info(config.stream)
-        return int(info.state.messages)
+        return await js.backlog()
     finally:
-        await nc.close()
+        await js.close()
 
 
 def test_serve_killed_under_load_keeps_every_acknowledged_report(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import pytest
 from dlrkit.errors import InputError
 from dlrkit.outcome import Channel, Outcome, OutcomeCode
 from dlrkit.store.base import InsightFilter, RatePoint
+from dlrkit.store.insights import cover
 from dlrkit.store.sql import SqlStore
 from dlrkit.vocab import Party, Reason, Retry, State
 
@@ -381,3 +382,38 @@ def test_an_empty_store_answers_zeros(store: SqlStore) -> None:
     assert run(store.failures_by("code", PERIOD)).items == ()
     assert run(store.latency(PERIOD)).total == 0
     assert run(store.unknown_codes()) == []
+
+
+def test_a_long_period_is_read_as_weeks_days_and_hours(known: SqlStore) -> None:
+    month = InsightFilter(since="2025-02-10T05:20:00Z", until="2025-03-12T17:00:00Z")
+    assert counts(run(known.delivery_rate(month, bucket="day")).summary) == (
+        14, 1, 1, 5, 4, 2, 1, 0, 5 / 12,
+    )  # fmt: skip
+    assert (
+        run(known.delivery_rate(month)).summary
+        == run(known.delivery_rate(month, bucket="day")).summary
+    )
+    assert run(known.failures_by("reason", month)).failed == 7
+    assert run(known.latency(month)).total == 11  # m11 and m12 too
+
+
+def test_cover_puts_coarse_grains_in_the_middle() -> None:
+    def at(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+    parts = cover(at("2025-02-08T05:00"), at("2025-03-12T17:00"), ("hour", "day", "week"))
+    assert [(g, s.isoformat()[:13], e.isoformat()[:13]) for g, s, e in parts] == [
+        ("hour", "2025-02-08T05", "2025-02-09T00"),
+        ("day", "2025-02-09T00", "2025-02-10T00"),
+        ("week", "2025-02-10T00", "2025-03-10T00"),  # Mondays
+        ("day", "2025-03-10T00", "2025-03-12T00"),
+        ("hour", "2025-03-12T00", "2025-03-12T17"),
+    ]
+    assert cover(at("2025-03-01T21:00"), at("2025-03-03T02:00"), ("hour", "day", "week")) == [
+        ("hour", at("2025-03-01T21:00"), at("2025-03-02T00:00")),
+        ("day", at("2025-03-02T00:00"), at("2025-03-03T00:00")),
+        ("hour", at("2025-03-03T00:00"), at("2025-03-03T02:00")),
+    ]
+    assert cover(at("2025-03-03T00:00"), at("2025-03-10T00:00"), ("hour",)) == [
+        ("hour", at("2025-03-03T00:00"), at("2025-03-10T00:00"))
+    ]

@@ -24,11 +24,7 @@ TABLES = {
     "reports",
     "suppressions",
     "unknown_codes",
-    *(
-        f"rollup_{cube}_{grain}"
-        for cube in ("states", "reasons", "operators", "codes", "latency")
-        for grain in ("hour", "day")
-    ),
+    *(f"rollup_{cube}" for cube in ("states", "reasons", "operators", "codes", "latency")),
 }
 
 

@@ -41,12 +41,23 @@ COLUMNS = {  # the cubes a SQL GROUP BY can compute (codes and latency need the 
 CUBES = ("states", "reasons", "operators", "codes", "latency")
 
 
-def _bucket(value: Any, grain: str) -> dt.datetime:
+GRAINS = ("hour", "day", "week")
+
+
+def _truncate(connection: sa.Connection, grain: str) -> Any:
+    """SQL for the start of received_at's UTC hour, day or week (Monday)."""
+    if connection.dialect.name == "postgresql":
+        return sa.func.date_trunc(grain, outcomes.c.received_at, "UTC")
+    if grain == "week":  # SQLite: the Monday on or before the date
+        return sa.func.date(outcomes.c.received_at, "-6 days", "weekday 1")
+    return sa.func.substr(outcomes.c.received_at, 1, 13 if grain == "hour" else 10)
+
+
+def _bucket(value: Any) -> dt.datetime:
     """A truncated received_at as the database gave it, as an aware UTC datetime."""
-    if isinstance(value, str):  # SQLite: the first characters of the stored text
-        return dt.datetime.strptime(
-            value, "%Y-%m-%d %H" if grain == "hour" else "%Y-%m-%d"
-        ).replace(tzinfo=UTC)
+    if isinstance(value, str):  # SQLite: "2025-03-01 08" or "2025-03-01"
+        form = "%Y-%m-%d %H" if len(value) > 10 else "%Y-%m-%d"
+        return dt.datetime.strptime(value, form).replace(tzinfo=UTC)
     return value.astimezone(UTC)
 
 
@@ -54,24 +65,26 @@ def _at(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text).astimezone(UTC) if text else None
 
 
+def _starts(at: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    day = hour.replace(hour=0)
+    return [("hour", hour), ("day", day), ("week", day - dt.timedelta(days=day.weekday()))]
+
+
 def group_by(url: str) -> Cubes:
-    """What the rollups must hold, computed from `outcomes` alone (independently of rollups.py)."""
+    """What the rollups must hold, computed from `outcomes` alone (independently of rollups.py):
+    cube -> {(grain, bucket, *keys): count}."""
     expected: Cubes = defaultdict(Counter)
     engine = engine_for(url, pool_size=1)
     try:
         with engine.connect() as connection:
-            pg = connection.dialect.name == "postgresql"
-            for grain in ("hour", "day"):
-                if pg:
-                    bucket = sa.func.date_trunc(grain, outcomes.c.received_at, "UTC")
-                else:
-                    size = 13 if grain == "hour" else 10
-                    bucket = sa.func.substr(outcomes.c.received_at, 1, size)
+            for grain in GRAINS:
+                bucket = _truncate(connection, grain)
                 for cube, columns in COLUMNS.items():
                     keys = [bucket, *columns]
                     query = sa.select(*keys, sa.func.count()).group_by(*keys)
                     for at, *key, n in connection.execute(query):
-                        expected[f"rollup_{cube}_{grain}"][(_bucket(at, grain), *key)] = n
+                        expected[cube][(grain, _bucket(at), *key)] = n
             stored = [
                 msgspec.json.decode(t, type=Outcome)
                 for t in connection.execute(sa.select(outcomes.c.outcome)).scalars()
@@ -79,44 +92,48 @@ def group_by(url: str) -> Cubes:
     finally:
         engine.dispose()
     for o in stored:
-        hour = (_at(o.received_at) or dt.datetime.now(UTC)).replace(
-            minute=0, second=0, microsecond=0
-        )
         where = (o.provider, o.channel.value, o.country or "")
         unknown = iter(o.unknown_codes)
         codes = {(c.kind, c.entry if c.known else next(unknown), c.known) for c in o.codes}
         sent, done = _at(o.sent_at), _at(o.done_at)
-        for grain, at in (("hour", hour), ("day", hour.replace(hour=0))):
+        for grain, at in _starts(_at(o.received_at) or dt.datetime.now(UTC)):
             for code in codes:
-                expected[f"rollup_codes_{grain}"][(at, *where, o.state.value, *code)] += 1
+                expected["codes"][(grain, at, *where, o.state.value, *code)] += 1
             if o.final and sent and done:
                 b = sum(1 for edge in EDGES if (done - sent).total_seconds() >= edge)
-                expected[f"rollup_latency_{grain}"][(at, *where, b)] += 1
+                expected["latency"][(grain, at, *where, b)] += 1
     return expected
 
 
 def rollups(url: str) -> Cubes:
-    """The rollup tables' non-zero cells."""
+    """The rollup tables' non-zero cells: cube -> {(grain, bucket, *keys): count}."""
     found: Cubes = defaultdict(Counter)
     engine = engine_for(url, pool_size=1)
     try:
         with engine.connect() as connection:
-            for name, table in metadata.tables.items():
-                if name.startswith("rollup_"):
-                    for row in connection.execute(sa.select(table).where(table.c.count != 0)):
-                        *key, n = row
-                        found[name][tuple(key)] = n
+            for cube in CUBES:
+                table = metadata.tables[f"rollup_{cube}"]
+                for row in connection.execute(sa.select(table).where(table.c.count != 0)):
+                    *key, n = row
+                    found[cube][tuple(key)] = n
     finally:
         engine.dispose()
     return found
 
 
+def at_grain(cells: Counter[tuple[Any, ...]], grain: str) -> dict[tuple[Any, ...], int]:
+    return {key[1:]: n for key, n in cells.items() if key[0] == grain}
+
+
 def assert_rollups_are_group_by(url: str) -> Cubes:
     expected, stored = group_by(url), rollups(url)
-    tables = sorted(f"rollup_{c}_{g}" for c in CUBES for g in ("hour", "day"))
-    assert sorted(stored) == sorted(expected) == tables
-    for name in expected:
-        assert stored[name] == expected[name], name
+    assert sorted(stored) == sorted(expected) == sorted(CUBES)
+    for cube in CUBES:
+        assert stored[cube] == expected[cube], cube
+        for grain in GRAINS:  # every grain counts every message once
+            assert sum(at_grain(stored[cube], grain).values()) == sum(
+                at_grain(stored[cube], "hour").values()
+            )
     return stored
 
 
@@ -128,11 +145,12 @@ def test_rollups_equal_group_by_after_shuffled_repeated_concurrent_ingests(store
     run(ingest_concurrently(store, items, tasks=24, seed=5))
     stored = assert_rollups_are_group_by(store.url)
     # the data set reaches every corner: days, hours, every latency bin, unknown codes
-    assert len({k[0] for k in stored["rollup_states_day"]}) >= 3
-    assert len({k[0] for k in stored["rollup_reasons_hour"]}) > 60
-    assert {k[-1] for k in stored["rollup_latency_hour"]} == set(range(8))
-    assert any(k[-1] is False or k[-1] == 0 for k in stored["rollup_codes_hour"])
-    assert sum(stored["rollup_reasons_hour"].values()) == 600
+    assert len({k[0] for k in at_grain(stored["states"], "week")}) == 2  # Sat 1 to Mon 3 March
+    assert len({k[0] for k in at_grain(stored["states"], "day")}) >= 3
+    assert len({k[0] for k in at_grain(stored["reasons"], "hour")}) > 60
+    assert {k[-1] for k in stored["latency"]} == set(range(8))
+    assert any(k[-1] is False or k[-1] == 0 for k in stored["codes"])
+    assert sum(at_grain(stored["reasons"], "hour").values()) == 600
 
 
 def test_a_late_early_report_moves_the_message_to_its_first_hour(store: SqlStore) -> None:
@@ -142,9 +160,9 @@ def test_a_late_early_report_moves_the_message_to_its_first_hour(store: SqlStore
     early = msgspec.structs.replace(first.outcome, received_at="2025-03-01T06:59:59.999Z")
     late = msgspec.structs.replace(last.outcome, received_at="2025-03-01T09:00:00.000Z")
     run(store.ingest([incoming(late)]))
-    assert {k[0].hour for k in rollups(store.url)["rollup_states_hour"]} == {9}
+    assert {k[0].hour for k in at_grain(rollups(store.url)["states"], "hour")} == {9}
     run(store.ingest([incoming(early)]))
-    hours = rollups(store.url)["rollup_states_hour"]
+    hours = at_grain(rollups(store.url)["states"], "hour")
     assert [(k[0].hour, k[4], n) for k, n in hours.items()] == [(6, late.state.value, 1)]
     assert_rollups_are_group_by(store.url)
 
@@ -167,7 +185,7 @@ def test_two_postgresql_stores_at_once_keep_rollups_exact(fresh_url: Callable[[]
         await asyncio.gather(first.close(), second.close())
 
     run(both())
-    assert sum(assert_rollups_are_group_by(url)["rollup_operators_day"].values()) == 500
+    assert sum(at_grain(assert_rollups_are_group_by(url)["operators"], "day").values()) == 500
 
 
 def expected_unknown(items: list[Incoming]) -> dict[str, tuple[int, str, str, str]]:
@@ -223,5 +241,5 @@ def test_upgrading_a_database_with_outcomes_computes_its_rollups(url: str) -> No
         migrate.upgrade(engine)
     finally:
         engine.dispose()
-    assert sum(assert_rollups_are_group_by(url)["rollup_states_hour"].values()) == 200
+    assert sum(at_grain(assert_rollups_are_group_by(url)["states"], "week").values()) == 200
     assert stored_unknown(url) == expected_unknown(sent)

@@ -1,12 +1,12 @@
-"""The broker port on NATS JetStream (nats-py): the only module of dlrkit that imports nats.
+"""The broker port on NATS JetStream (nats-py); with `topology`, the only modules of dlrkit
+that import nats.
 
-Two streams, created at start unless they exist (so any node may start first, any number of
-times): `<stream>` holds reports (`<stream>.reports.<provider>`, work-queue retention: a report
-leaves the stream once a worker acknowledges it, deduplicated on `Nats-Msg-Id` = report key
-within `dedup` seconds); `<stream>_DEAD` keeps dead letters (`<stream>.dead.<provider>`, the
-original body with `Dlrkit-Error`, `Dlrkit-Deliveries` and `Dlrkit-Sequence` headers) until an
-operator removes them. Workers share one durable pull consumer with explicit acks and no
-delivery limit: a worker decides when a message is dead (see `dlrkit.broker.worker`).
+Reports are published with `Nats-Msg-Id` = report key (JetStream drops a repeat within the
+stream's duplicate window) and `publish` returns once JetStream has acknowledged every one.
+Workers fetch from the shared durable pull consumer; a dead letter is the original body on
+`<stream>.dead.<provider>` with `Dlrkit-Error`, `Dlrkit-Deliveries`, `Dlrkit-Sequence` and
+`Dlrkit-Report-Key` headers, acknowledged by JetStream before the original is let go.
+`topology` makes the streams and the consumer.
 
 The connection reconnects forever once up (a broker restart costs 503s while it is away, then
 nothing); the first connection fails fast with a clear BrokerError.
@@ -25,16 +25,9 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
-from nats.js.api import (
-    AckPolicy,
-    ConsumerConfig,
-    DeliverPolicy,
-    RetentionPolicy,
-    StorageType,
-    StreamConfig,
-)
+from nats.js import JetStreamContext, JetStreamManager
 
+from dlrkit.broker import topology
 from dlrkit.broker.base import BrokerError, Envelope, decode, encode
 from dlrkit.broker.config import BrokerConfig
 from dlrkit.errors import InputError
@@ -56,6 +49,7 @@ class JetStream:
         self._with_consumer = consumer
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
+        self._jsm: JetStreamManager | None = None
         self._pull: JetStreamContext.PullSubscription | None = None
         self._closing = False
 
@@ -81,7 +75,8 @@ class JetStream:
                 _CONNECT_TIMEOUT * 2,
             )
             self._js = self._nc.jetstream(timeout=PUBLISH_TIMEOUT)
-            await self._ensure()
+            self._jsm = self._nc.jsm(timeout=PUBLISH_TIMEOUT)
+            await topology.ensure(self._jsm, self.config, with_consumer=self._with_consumer)
         except (nats.errors.Error, OSError, TimeoutError) as exc:
             await self.close()
             raise BrokerError(f"cannot use the broker at {self.config.display()}: {exc!r}") from exc
@@ -89,84 +84,8 @@ class JetStream:
             await self.close()
             raise
 
-    async def _ensure(self) -> None:
-        c = self.config
-        await self._stream(
-            StreamConfig(
-                name=c.stream,
-                description="dlrkit: delivery reports from ingest nodes to workers",
-                subjects=[c.reports_subjects],
-                retention=RetentionPolicy.WORK_QUEUE,
-                storage=StorageType.FILE,
-                num_replicas=c.replicas,
-                duplicate_window=c.dedup,
-            )
-        )
-        await self._stream(
-            StreamConfig(
-                name=c.dead_stream,
-                description="dlrkit: reports that workers could not store, with the error",
-                subjects=[c.dead_subjects],
-                retention=RetentionPolicy.LIMITS,
-                storage=StorageType.FILE,
-                num_replicas=c.replicas,
-                duplicate_window=c.dedup,
-            )
-        )
-        if self._with_consumer:
-            await self._consumer()
-
-    async def _stream(self, wanted: StreamConfig) -> None:
-        jsm = self._require()._jsm
-        assert wanted.name is not None
-        try:
-            found = (await jsm.stream_info(wanted.name)).config
-        except nats.js.errors.NotFoundError:
-            try:
-                await jsm.add_stream(wanted)
-                log.info("created JetStream stream %s", wanted.name)
-                return
-            except nats.js.errors.BadRequestError:  # another node created it meanwhile
-                found = (await jsm.stream_info(wanted.name)).config
-        if (found.subjects, found.retention, found.duplicate_window, found.num_replicas) != (
-            wanted.subjects,
-            wanted.retention,
-            wanted.duplicate_window,
-            wanted.num_replicas,
-        ):
-            try:
-                await jsm.update_stream(wanted)
-            except nats.js.errors.APIError as exc:
-                raise BrokerError(
-                    f"stream {wanted.name} exists with another configuration that cannot be "
-                    f"changed ({exc.description}); use another stream= or remove it"
-                ) from exc
-            log.warning("updated JetStream stream %s to this node's configuration", wanted.name)
-
-    async def _consumer(self) -> None:
-        c = self.config
-        jsm = self._require()._jsm
-        wanted = ConsumerConfig(
-            durable_name=c.consumer,
-            description="dlrkit workers",
-            deliver_policy=DeliverPolicy.ALL,
-            ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=c.ack_wait,
-            max_deliver=-1,  # workers dead-letter a failing message themselves
-            max_ack_pending=-1,
-            filter_subject=c.reports_subjects,
-        )
-        try:
-            found = (await jsm.consumer_info(c.stream, c.consumer)).config
-        except nats.js.errors.NotFoundError:
-            await jsm.add_consumer(c.stream, wanted)
-            log.info("created JetStream consumer %s on %s", c.consumer, c.stream)
-            return
-        if found.ack_wait != wanted.ack_wait:
-            await jsm.add_consumer(c.stream, wanted)  # updates the editable fields
-
     async def close(self) -> None:
-        nc, self._nc, self._js, self._pull = self._nc, None, None, None
+        nc, self._nc, self._js, self._jsm, self._pull = self._nc, None, None, None, None
         if nc is not None and not nc.is_closed:
             self._closing = True
             await nc.close()  # every publish and acknowledgement was awaited or flushed
@@ -187,11 +106,18 @@ class JetStream:
         return self._js
 
     async def check(self) -> None:
-        js = self._require()
+        await self.backlog()
+
+    async def backlog(self, dead: bool = False) -> int:
+        """Reports in the stream now (not yet acknowledged by a worker), or dead letters."""
+        self._require()
+        assert self._jsm is not None
+        name = self.config.dead_stream if dead else self.config.stream
         try:
-            await js._jsm.stream_info(self.config.stream)
+            info = await self._jsm.stream_info(name)
         except (nats.errors.Error, OSError, TimeoutError) as exc:
             raise BrokerError(f"the broker does not answer: {exc!r}") from exc
+        return int(info.state.messages)
 
     # --- ingest nodes ---------------------------------------------------------------------------
 

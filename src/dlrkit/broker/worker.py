@@ -4,7 +4,7 @@
     await worker.run(stop)           # until `stop` is set; `dlrkit worker` runs exactly this
 
 Each round fetches up to `batch` messages and writes them with one `Store.ingest` call (one
-transaction: the store's group commit). Then, per message:
+transaction: the store's group commit), `concurrency` batches at a time. Then, per message:
 
 - committed (new or a repeat the store already had): acknowledged, so the broker forgets it;
 - not a report at all, or a report the store refuses (`InputError`): dead-lettered at once,
@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from asyncio import FIRST_COMPLETED
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,11 +66,12 @@ class Worker:
         retry_delay: float = 1.0,
         hold_every: float = 10.0,
         fetch_timeout: float = 1.0,
+        concurrency: int = 2,
     ):
         """`hold_every`: while the store is down, how often to tell the broker the batch is
         still being worked on (must be below the consumer's ack_wait)."""
-        if batch < 1 or max_deliveries < 1:
-            raise ValueError("batch and max_deliveries must be at least 1")
+        if batch < 1 or max_deliveries < 1 or concurrency < 1:
+            raise ValueError("batch, max_deliveries and concurrency must be at least 1")
         self.broker = broker
         self.store = store
         self.batch = batch
@@ -77,17 +79,28 @@ class Worker:
         self.retry_delay = retry_delay
         self.hold_every = hold_every
         self.fetch_timeout = fetch_timeout
+        self.concurrency = concurrency
         self.stats = WorkerStats()
 
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> WorkerStats:
-        """Consume until `stop` is set (the batch in hand is finished first), or, with
-        `until_idle`, until a fetch finds nothing."""
-        while not stop.is_set():
-            envelopes = await self.broker.fetch(self.batch, self.fetch_timeout)
-            if envelopes:
-                await self.handle(envelopes, stop)
-            elif until_idle:
-                break
+        """Consume until `stop` is set (the batches in hand are finished first), or, with
+        `until_idle`, until a fetch finds nothing. Up to `concurrency` batches are stored at
+        once (fetching the next while the last commits); fetches are one at a time."""
+        working: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                envelopes = await self.broker.fetch(self.batch, self.fetch_timeout)
+                if envelopes:
+                    working.add(asyncio.create_task(self.handle(envelopes, stop)))
+                elif until_idle:
+                    break
+                while len(working) >= self.concurrency or (working and not envelopes):
+                    done, working = await asyncio.wait(working, return_when=FIRST_COMPLETED)
+                    for task in done:
+                        task.result()  # a broker failure ends the run
+        finally:
+            if working:
+                await asyncio.wait(working)
         return self.stats
 
     async def handle(self, envelopes: Sequence[Envelope], stop: asyncio.Event) -> None:

@@ -79,6 +79,13 @@ def add_service_commands(sub: Any, handlers: Any) -> None:
         "--batch", type=int, default=256, help="reports per fetch and transaction (default 256)"
     )
     p.add_argument(
+        "--concurrency",
+        type=int,
+        default=2,
+        metavar="N",
+        help="batches being stored at once (default 2, as many as PostgreSQL writer threads)",
+    )
+    p.add_argument(
         "--max-deliveries",
         type=int,
         default=5,

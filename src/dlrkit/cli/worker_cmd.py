@@ -40,6 +40,7 @@ async def consume(config: BrokerConfig, db_url: str, args: argparse.Namespace) -
             store,
             batch=args.batch,
             max_deliveries=args.max_deliveries,
+            concurrency=args.concurrency,
             hold_every=max(config.ack_wait / 3, 0.5),
         )
         stop = asyncio.Event()
@@ -70,9 +71,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.broker_url:
         sys.stderr.write("dlrkit: worker needs --broker URL (or DLRKIT_BROKER_URL)\n")
         return EXIT_USAGE
-    if not 1 <= args.batch <= MAX_BATCH or args.max_deliveries < 1:
+    if not 1 <= args.batch <= MAX_BATCH or args.max_deliveries < 1 or args.concurrency < 1:
         sys.stderr.write(
-            f"dlrkit: --batch must be from 1 to {MAX_BATCH}, --max-deliveries at least 1\n"
+            f"dlrkit: --batch must be from 1 to {MAX_BATCH}, --max-deliveries and "
+            "--concurrency at least 1\n"
         )
         return EXIT_USAGE
     config = BrokerConfig.from_url(settings.broker_url)  # InputError: exit 2, field named

@@ -1,10 +1,11 @@
 """Insight queries, answered from the rollups (never by scanning `outcomes`).
 
-A period [since, until) is widened to the UTC hours it touches, then read as few rows as
-possible: the whole UTC days inside it from the daily tables, the hours at either edge from the
-hourly ones (an hourly series reads the hourly tables only). Each part is one GROUP BY over a
-primary-key range; the parts are added up here. The cost of an answer grows with the period and
-the variety of the traffic (the number of cells), not with the number of stored outcomes.
+A period [since, until) is widened to the UTC hours it touches, then read in as few cells as
+possible: the whole weeks inside it from the weekly cells, the whole days left at either end
+from the daily ones, the hours left at the edges from the hourly ones (`cover`); a series by
+day or by hour stops at that grain. Each part is a GROUP BY over a primary-key range, all in
+one statement; the parts are added up here. So the cost of an answer grows with the variety of
+the traffic and, slowly, with the length of the period, not with the number of stored outcomes.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ from dlrkit.store.schema import iso, parse_time, unknown_codes
 from dlrkit.store.validate import text_problem
 from dlrkit.vocab import State
 
-HOUR, DAY = dt.timedelta(hours=1), dt.timedelta(days=1)
+GRAINS = ("hour", "day", "week")  # finest first
+STEPS = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1)}
 MAX_POINTS = 2000  # buckets in one series
 FAILED = (State.UNDELIVERED.value, State.REJECTED.value, State.EXPIRED.value)
 DIMENSIONS = ("reason", "code", "provider", "channel", "country", "operator")
 BUCKETS = ("hour", "day")
 
-Read = Callable[[sa.Select[Any]], list[Any]]  # runs a query, returns its rows
+Read = Callable[[sa.Executable], list[Any]]  # runs a query, returns its rows
 
 
 class Period:
@@ -50,8 +52,7 @@ class Period:
         until = parse_time(flt.until, "until") if isinstance(flt.until, str) else None
         if since is None or until is None:
             raise InputError("both since and until are required", field="since")
-        self.since = since.replace(minute=0, second=0, microsecond=0)
-        self.until = _ceil_hour(until)
+        self.since, self.until = _floor(since, "hour"), _ceil(until, "hour")
         if self.until <= self.since:
             raise InputError("must be later than since", field="until")
         self.equal: dict[str, str] = {}
@@ -66,41 +67,52 @@ class Period:
                 raise InputError(problem, field=name)
             self.equal[name] = value
 
-    def parts(self, *, hourly_only: bool = False) -> list[tuple[str, dt.datetime, dt.datetime]]:
-        """(grain, start, end) ranges covering the period: whole days daily, edges hourly."""
-        first_day = _ceil_day(self.since)
-        last_day = self.until.replace(hour=0)
-        if hourly_only or first_day >= last_day:
-            return [("hour", self.since, self.until)]
-        parts = [("hour", self.since, first_day), ("day", first_day, last_day)]
-        parts.append(("hour", last_day, self.until))
-        return [p for p in parts if p[1] < p[2]]
-
     def select(
-        self, cube: Cube, columns: list[str], *, hourly_only: bool = False, failed: bool = False
-    ) -> list[sa.Select[Any]]:
-        """One `SELECT columns, SUM(count) ... GROUP BY columns` per part of the period."""
-        queries = []
-        for grain, start, end in self.parts(hourly_only=hourly_only):
-            table = cube.hour if grain == "hour" else cube.day
-            keys = [table.c[c] for c in columns]
-            where = [table.c.bucket >= start, table.c.bucket < end]
-            where += [table.c[name] == value for name, value in self.equal.items()]
-            if failed:
-                where.append(table.c.state.in_(FAILED))
+        self, cube: Cube, columns: list[str], *, coarsest: str = "week", failed: bool = False
+    ) -> sa.CompoundSelect[Any]:
+        """`SELECT columns, SUM(count) ... GROUP BY columns` over each part of the period (see
+        `cover`; grains up to `coarsest`), as one UNION ALL."""
+        table = cube.table
+        keys = [table.c[c] for c in columns]
+        conditions = [table.c[name] == value for name, value in self.equal.items()]
+        if failed:
+            conditions.append(table.c.state.in_(FAILED))
+        parts = []
+        grains = GRAINS[: GRAINS.index(coarsest) + 1]
+        for grain, start, end in cover(self.since, self.until, grains):
+            where = [table.c.grain == grain, table.c.bucket >= start, table.c.bucket < end]
             total = sa.func.sum(table.c.count).label("n")
-            queries.append(sa.select(*keys, total).where(*where).group_by(*keys))
-        return queries
+            parts.append(sa.select(*keys, total).where(*where, *conditions).group_by(*keys))
+        return sa.union_all(*parts)
 
 
-def _ceil_hour(at: dt.datetime) -> dt.datetime:
-    floor = at.replace(minute=0, second=0, microsecond=0)
-    return floor if floor == at else floor + HOUR
+def _floor(at: dt.datetime, grain: str) -> dt.datetime:
+    if grain == "hour":
+        return at.replace(minute=0, second=0, microsecond=0)
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day if grain == "day" else day - dt.timedelta(days=day.weekday())
 
 
-def _ceil_day(at: dt.datetime) -> dt.datetime:
-    floor = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    return floor if floor == at else floor + DAY
+def _ceil(at: dt.datetime, grain: str) -> dt.datetime:
+    floor = _floor(at, grain)
+    return floor if floor == at else floor + STEPS[grain]
+
+
+def cover(
+    start: dt.datetime, end: dt.datetime, grains: tuple[str, ...]
+) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """(grain, start, end) ranges tiling [start, end) (whole hours), with the coarsest grains
+    in the middle and finer ones only at the edges."""
+    if start >= end:
+        return []
+    coarse, finer = grains[-1], grains[:-1]
+    if not finer:
+        return [(coarse, start, end)]
+    inner_start, inner_end = _ceil(start, coarse), _floor(end, coarse)
+    if inner_start >= inner_end:
+        return cover(start, end, finer)
+    middle = [(coarse, inner_start, inner_end)]
+    return cover(start, inner_start, finer) + middle + cover(inner_end, end, finer)
 
 
 def _point(bucket: dt.datetime, counts: dict[str, int]) -> RatePoint:
@@ -118,17 +130,15 @@ def delivery_rate(read: Read, flt: InsightFilter, bucket: str) -> DeliveryRate:
     if bucket not in BUCKETS:
         raise InputError(f"unknown bucket {bucket!r}; one of: hour, day", field="bucket")
     period = Period(flt)
-    step = HOUR if bucket == "hour" else DAY
-    start = period.since if bucket == "hour" else period.since.replace(hour=0)
+    step = STEPS[bucket]
+    start = _floor(period.since, bucket)
     if (period.until - start) / step > MAX_POINTS:
         raise InputError(
             f"more than {MAX_POINTS} {bucket}s: ask for a shorter period", field="until"
         )
     counts: defaultdict[dt.datetime, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for query in period.select(STATES, ["bucket", "state"], hourly_only=bucket == "hour"):
-        for at, state, n in read(query):
-            key = at if bucket == "hour" else at.replace(hour=0)
-            counts[key][state] += int(n)
+    for at, state, n in read(period.select(STATES, ["bucket", "state"], coarsest=bucket)):
+        counts[_floor(at, bucket)][state] += int(n)
     points = []
     at = start
     while at < period.until:
@@ -162,9 +172,8 @@ def failures_by(read: Read, dimension: str, flt: InsightFilter, limit: int) -> F
     slices: defaultdict[tuple[Any, ...], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(FAILED, 0)
     )
-    for query in period.select(cube, [*columns, "state"], failed=True):
-        for *cell, state, n in read(query):
-            slices[tuple(cell)][state] += int(n)
+    for *cell, state, n in read(period.select(cube, [*columns, "state"], failed=True)):
+        slices[tuple(cell)][state] += int(n)
     items = []
     for key, by in slices.items():
         failed = sum(by.values())
@@ -185,9 +194,8 @@ def failures_by(read: Read, dimension: str, flt: InsightFilter, limit: int) -> F
 def latency(read: Read, flt: InsightFilter) -> Latency:
     period = Period(flt)
     counts: defaultdict[int, int] = defaultdict(int)
-    for query in period.select(LATENCY, ["bin"]):
-        for found, n in read(query):
-            counts[int(found)] += int(n)
+    for found, n in read(period.select(LATENCY, ["bin"])):
+        counts[int(found)] += int(n)
     lows = (0, *BOUNDS)
     highs: tuple[int | None, ...] = (*BOUNDS, None)
     bins = tuple(

@@ -122,12 +122,11 @@ def _cube(name: str, cells: Callable[[Outcome], Iterable[Key]]) -> Cube:
     return Cube(cube_tables[name], cells)
 
 
-STATES, REASONS, OPERATORS = (
-    _cube("states", _states),
-    _cube("reasons", _reasons),
-    _cube("operators", _operators),
-)
-CODES, LATENCY = _cube("codes", _codes), _cube("latency", _latency)
+STATES = _cube("states", _states)
+REASONS = _cube("reasons", _reasons)
+OPERATORS = _cube("operators", _operators)
+CODES = _cube("codes", _codes)
+LATENCY = _cube("latency", _latency)
 CUBES = (STATES, REASONS, OPERATORS, CODES, LATENCY)
 
 
@@ -193,24 +192,27 @@ def apply_changes(
 
 def count_unknown(connection: sa.Connection, new_reports: Sequence[Incoming]) -> None:
     """Count the unknown codes of reports stored for the first time."""
-    seen: dict[str, tuple[dt.datetime, dt.datetime, int, str, dt.datetime]] = {}
+    counts: Counter[str] = Counter()
+    first: dict[str, tuple[dt.datetime, str]] = {}  # the earliest report: (received_at, key)
+    last: dict[str, dt.datetime] = {}
     for item in new_reports:
-        o = item.outcome
-        if not o.unknown_codes:
-            continue
-        at = _moment(o.received_at) or dt.datetime.now(UTC)
-        for code in {label(c) for c in o.unknown_codes}:
-            first, last, n, key, key_at = seen.get(code, (at, at, 0, item.report_key, at))
-            if (at, item.report_key) < (key_at, key):
-                key, key_at = item.report_key, at
-            seen[code] = (min(first, at), max(last, at), n + 1, key, key_at)
-    if not seen:
-        return
+        at = _moment(item.outcome.received_at) or dt.datetime.now(UTC)
+        for code in {label(c) for c in item.outcome.unknown_codes}:
+            counts[code] += 1
+            first[code] = min(first.get(code, (at, item.report_key)), (at, item.report_key))
+            last[code] = max(last.get(code, at), at)
     rows = [
-        {"code": code, "first_seen": f, "last_seen": la, "count": n, "report_key": k}
-        for code, (f, la, n, k, _) in sorted(seen.items())
+        {
+            "code": code,
+            "first_seen": first[code][0],
+            "last_seen": last[code],
+            "count": n,
+            "report_key": first[code][1],
+        }
+        for code, n in sorted(counts.items())
     ]
-    connection.execute(_count_unknown_statement(connection.dialect.name), rows)
+    if rows:
+        connection.execute(_count_unknown_statement(connection.dialect.name), rows)
 
 
 @functools.cache

@@ -25,7 +25,7 @@ Time = sa.DateTime(timezone=True)
 _BACKFILL_CHUNK = 5000
 
 
-# The rollup cubes as this revision creates them: key columns after the time bucket.
+# The rollup cubes as this revision creates them: key columns after grain and bucket.
 _CUBES = {
     "states": ("provider", "channel", "country", "state"),
     "reasons": ("provider", "channel", "country", "state", "reason"),
@@ -66,14 +66,14 @@ def upgrade() -> None:
     op.create_index("ix_suppressions_source", "suppressions", ["source", "created_at", "recipient"])
 
     for cube, keys in _CUBES.items():
-        for grain in ("hour", "day"):
-            op.create_table(
-                f"rollup_{cube}_{grain}",
-                sa.Column("bucket", Time, primary_key=True),
-                *(sa.Column(k, _TYPES[k], primary_key=True, autoincrement=False) for k in keys),
-                sa.Column("count", sa.BigInteger(), nullable=False),
-                sqlite_with_rowid=False,
-            )
+        op.create_table(
+            f"rollup_{cube}",
+            sa.Column("grain", sa.String(4), primary_key=True),
+            sa.Column("bucket", Time, primary_key=True),
+            *(sa.Column(k, _TYPES[k], primary_key=True, autoincrement=False) for k in keys),
+            sa.Column("count", sa.BigInteger(), nullable=False),
+            sqlite_with_rowid=False,
+        )
 
     op.create_table(
         "unknown_codes",
@@ -130,5 +130,4 @@ def downgrade() -> None:
     for name in ("unknown_codes", "suppressions"):
         op.drop_table(name)
     for cube in _CUBES:
-        for grain in ("hour", "day"):
-            op.drop_table(f"rollup_{cube}_{grain}")
+        op.drop_table(f"rollup_{cube}")
