@@ -11,7 +11,6 @@ import msgspec
 import pytest
 from nats.js import JetStreamManager
 
-from dlrkit.broker.base import BrokerError
 from dlrkit.broker.config import BrokerConfig
 from dlrkit.broker.jetstream import JetStream
 from dlrkit.broker.worker import Worker
@@ -172,5 +171,21 @@ async def test_a_store_that_is_down_is_waited_for(broker: JetStream, tmp_path: P
 
 async def test_a_worker_needs_an_open_broker(store: Store) -> None:
     broker = JetStream(BrokerConfig.from_url("nats://127.0.0.1:4222?stream=NEVER_OPENED"))
-    with pytest.raises(BrokerError, match="not open"):
+    with pytest.raises(RuntimeError, match="not open"):
         await Worker(broker, store).run(asyncio.Event(), until_idle=True)
+
+
+async def test_a_lost_connection_is_waited_out_not_fatal(
+    broker: JetStream, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert broker._nc is not None
+    await broker._nc.close()  # the connection drops under the worker
+    stop = asyncio.Event()
+    running = asyncio.create_task(Worker(broker, store).run(stop))
+    await asyncio.sleep(1.5)
+    assert not running.done()
+    stop.set()
+    stats = await asyncio.wait_for(running, 5)
+    assert stats.batches == 0
+    assert "could not fetch at the broker" in caplog.text
+    assert "fetching again in 1 s" in caplog.text

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import msgspec
@@ -34,7 +35,7 @@ from dlrkit.errors import InputError
 from dlrkit.store.base import Incoming
 
 log = logging.getLogger("dlrkit.broker")
-PUBLISH_TIMEOUT = 10.0  # seconds to wait for JetStream's acknowledgements of one batch
+PUBLISH_TIMEOUT = 5.0  # seconds to wait for JetStream's acknowledgements of one batch
 _CONNECT_TIMEOUT = 5.0
 _HEADER_LIMIT = 1000  # characters of an error kept in a dead letter's header
 
@@ -102,7 +103,7 @@ class JetStream:
 
     def _require(self) -> JetStreamContext:
         if self._js is None:
-            raise BrokerError("the broker is not open: await broker.open() first")
+            raise RuntimeError("the broker is not open: await broker.open() first")
         return self._js
 
     async def check(self) -> None:
@@ -149,29 +150,33 @@ class JetStream:
 
     async def fetch(self, batch: int, timeout: float) -> list[Envelope]:
         js = self._require()
-        if self._pull is None:
-            self._pull = await js.pull_subscribe_bind(
-                durable=self.config.consumer, stream=self.config.stream
-            )
-        try:
-            messages = await self._pull.fetch(batch, timeout=timeout)
-        except TimeoutError:  # nats' own TimeoutError derives from it: nothing to do
-            return []
+        with _trouble("fetch"):
+            if self._pull is None:
+                self._pull = await js.pull_subscribe_bind(
+                    durable=self.config.consumer, stream=self.config.stream
+                )
+            try:
+                messages = await self._pull.fetch(batch, timeout=timeout)
+            except TimeoutError:  # nats' own TimeoutError derives from it: nothing came
+                return []
         return [_envelope(m) for m in messages]
 
     async def ack(self, envelopes: Sequence[Envelope]) -> None:
-        for e in envelopes:
-            await _msg(e).ack()
-        await self._flush()
+        with _trouble("acknowledge"):
+            for e in envelopes:
+                await _msg(e).ack()
+            await self._flush()
 
     async def retry(self, envelope: Envelope, delay: float) -> None:
-        await _msg(envelope).nak(delay=delay)
-        await self._flush()
+        with _trouble("hand back"):
+            await _msg(envelope).nak(delay=delay)
+            await self._flush()
 
     async def hold(self, envelopes: Sequence[Envelope]) -> None:
-        for e in envelopes:
-            await _msg(e).in_progress()
-        await self._flush()
+        with _trouble("hold"):
+            for e in envelopes:
+                await _msg(e).in_progress()
+            await self._flush()
 
     async def dead_letter(self, envelope: Envelope, error: str) -> None:
         msg = _msg(envelope)
@@ -184,11 +189,12 @@ class JetStream:
         }
         if envelope.item is not None:
             headers["Dlrkit-Report-Key"] = envelope.item.report_key
-        await self._require().publish(
-            self.config.dead_subject(provider), msg.data, headers=headers
-        )  # acknowledged by JetStream before the original goes
-        await msg.ack()
-        await self._flush()
+        with _trouble("dead-letter"):
+            await self._require().publish(
+                self.config.dead_subject(provider), msg.data, headers=headers
+            )  # acknowledged by JetStream before the original goes
+            await msg.ack()
+            await self._flush()
         log.warning(
             "dead letter: stream sequence %d: %s", envelope.sequence, headers["Dlrkit-Error"]
         )
@@ -213,6 +219,15 @@ def _envelope(msg: Msg) -> Envelope:
         sequence=meta.sequence.stream,
         handle=msg,
     )
+
+
+@contextmanager
+def _trouble(doing: str) -> Iterator[None]:
+    """nats' errors (connection lost, timed out) as BrokerError."""
+    try:
+        yield
+    except (nats.errors.Error, OSError, TimeoutError) as exc:
+        raise BrokerError(f"could not {doing} at the broker: {exc!r}") from exc
 
 
 def _msg(envelope: Envelope) -> Msg:

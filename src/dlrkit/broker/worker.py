@@ -29,7 +29,7 @@ from asyncio import FIRST_COMPLETED
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dlrkit.broker.base import Broker, Envelope
+from dlrkit.broker.base import Broker, BrokerError, Envelope
 from dlrkit.errors import InputError
 from dlrkit.store.base import Incoming, OutcomeFilter, Store, Stored
 
@@ -89,18 +89,22 @@ class Worker:
         working: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
-                envelopes = await self.broker.fetch(self.batch, self.fetch_timeout)
+                try:
+                    envelopes = await self.broker.fetch(self.batch, self.fetch_timeout)
+                except BrokerError as exc:  # reconnecting: try again shortly
+                    log.warning("%s; fetching again in 1 s", exc)
+                    await _sleep(1.0, stop)
+                    continue
                 if envelopes:
                     working.add(asyncio.create_task(self.handle(envelopes, stop)))
                 elif until_idle:
                     break
                 while len(working) >= self.concurrency or (working and not envelopes):
                     done, working = await asyncio.wait(working, return_when=FIRST_COMPLETED)
-                    for task in done:
-                        task.result()  # a broker failure ends the run
+                    _settled(done)
         finally:
             if working:
-                await asyncio.wait(working)
+                _settled((await asyncio.wait(working))[0])
         return self.stats
 
     async def handle(self, envelopes: Sequence[Envelope], stop: asyncio.Event) -> None:
@@ -193,8 +197,7 @@ class Worker:
         end = loop.time() + seconds
         while not stop.is_set() and (left := end - loop.time()) > 0:
             await self.broker.hold(envelopes)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), min(left, self.hold_every))
+            await _sleep(min(left, self.hold_every), stop)
 
     async def _again(self, e: Envelope, exc: Exception, *, count: bool = True) -> None:
         if count and e.deliveries >= self.max_deliveries:
@@ -208,3 +211,19 @@ class Worker:
     async def _dead(self, e: Envelope, error: str) -> None:
         await self.broker.dead_letter(e, error)
         self.stats.dead += 1
+
+
+async def _sleep(seconds: float, stop: asyncio.Event) -> None:
+    """Sleep, unless and until `stop` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def _settled(tasks: set[asyncio.Task[None]]) -> None:
+    """Raise what a finished batch raised, except broker trouble: what was not acknowledged
+    then is delivered again after ack_wait, and the store drops what it already has."""
+    for task in tasks:
+        try:
+            task.result()
+        except BrokerError as exc:
+            log.warning("%s; the batch's unsettled reports will be delivered again", exc)
