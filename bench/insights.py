@@ -243,32 +243,33 @@ def databases(args: argparse.Namespace) -> Iterator[dict[str, str]]:
         if not args.keep:
             with admin.begin() as connection:
                 connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            (folder / "dlrkit.db").unlink(missing_ok=True)
-            for extra in ("dlrkit.db-wal", "dlrkit.db-shm"):
-                (folder / extra).unlink(missing_ok=True)
+            for name in ("dlrkit.db", "dlrkit.db-wal", "dlrkit.db-shm"):
+                (folder / name).unlink(missing_ok=True)
+            if not args.dir:
+                folder.rmdir()
         else:
             print(f"kept: SQLite file {folder / 'dlrkit.db'}, PostgreSQL schema {SCHEMA}")
         admin.dispose()
 
 
-def main() -> None:
-    end = dt.datetime.combine(START, dt.time(), dt.UTC) + dt.timedelta(days=ARGS.days)
-    with databases(ARGS) as urls:
-        if not ARGS.reuse:
+def main(args: argparse.Namespace) -> None:
+    end = dt.datetime.combine(START, dt.time(), dt.UTC) + dt.timedelta(days=args.days)
+    with databases(args) as urls:
+        if not args.reuse:
             for url in urls.values():  # the schema, by the store's own migrations
                 store = SqlStore(url)
                 asyncio.run(store.open())
                 asyncio.run(store.close())
             targets = {
                 "sqlite": urls["SQLite"].removeprefix("sqlite:///"),
-                "postgresql": f"{ARGS.pg}{'&' if '?' in ARGS.pg else '?'}options={quote(f'-csearch_path={SCHEMA}')}",
+                "postgresql": urls["PostgreSQL"],  # a libpq URI too
             }
             print(
-                f"generating {ARGS.outcomes:,} outcomes over {ARGS.days} days into both databases"
+                f"generating {args.outcomes:,} outcomes over {args.days} days into both databases"
             )
-            seconds = generate(targets, ARGS.outcomes, ARGS.days)
+            seconds = generate(targets, args.outcomes, args.days)
             print(f"generated and indexed in {seconds / 60:.1f} min")
-        results = {name: asyncio.run(measure(url, ARGS.repeat, end)) for name, url in urls.items()}
+        results = {name: asyncio.run(measure(url, args.repeat, end)) for name, url in urls.items()}
     names = list(results["SQLite"])
     print(f"\n{'query':<52}{'SQLite p50 / p95 ms':>22}{'PostgreSQL p50 / p95 ms':>26}")
     for name in names:
@@ -302,5 +303,4 @@ def arguments() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    ARGS = arguments()
-    main()
+    main(arguments())
