@@ -54,9 +54,9 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None  # transactions are begun explicitly, below
         cursor = dbapi_connection.cursor()
         for pragma in (
+            "busy_timeout=30000",  # first: switching to WAL needs the lock other openers may hold
             "journal_mode=WAL",
             "synchronous=FULL",
-            "busy_timeout=30000",
             "foreign_keys=ON",
         ):
             cursor.execute(f"PRAGMA {pragma}")
