@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlrkit import Catalog
+from dlrkit import Catalog, normalize
 from dlrkit.adapters import plivo
 from dlrkit.errors import InputError
-from dlrkit.outcome import Channel, NativeCode, Report
+from dlrkit.outcome import Channel, NativeCode, Party, Reason, Report, Retry, State
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "plivo"
 FORM = "application/x-www-form-urlencoded"
@@ -85,10 +85,67 @@ def test_json_callback_with_numbers_as_numbers_and_no_session_start() -> None:
     assert r.raw["Duration"] == 0
 
 
-def test_older_callback_keeps_the_cause_name_as_code() -> None:
+def q850(code: int, name: str) -> NativeCode:
+    return NativeCode(kind="hangup_cause", channel="cause", code=code, name=name, namespace="q850")
+
+
+def test_older_callback_cause_name_resolves_to_its_q850_cause() -> None:
     r = one("call_hangup_legacy.form")
-    assert r.codes == (cause("NO_ANSWER", None),)
+    assert r.codes == (q850(19, "NO_ANSWER"),)
     assert r.sent_at == "2019-06-03T12:00:00Z"
+
+
+def test_older_answered_call_is_delivered(catalog: Catalog) -> None:
+    (o,) = normalize(
+        (FIXTURES / "call_hangup_legacy_completed.form").read_bytes(), provider="plivo"
+    )
+    assert (o.state, o.final, o.reason) == (State.DELIVERED, True, Reason.NONE)
+    assert o.unknown_codes == ()
+    assert o.decided_by == "catalog:q850:hangup_cause:cause:16"
+    assert (o.recipient, o.price, o.currency) == ("+12025550178", 0.017, "USD")
+    assert (o.sent_at, o.done_at) == ("2017-08-02T16:01:10Z", "2017-08-02T16:02:52Z")
+
+
+def test_older_cancelled_call_is_a_sip_487() -> None:
+    (o,) = normalize((FIXTURES / "call_hangup_legacy_cancel.form").read_bytes())
+    assert (o.provider, o.state, o.reason, o.party) == (
+        "plivo",
+        State.UNDELIVERED,
+        Reason.CANCELLED,
+        Party.SENDER,
+    )
+    assert o.decided_by == "catalog:sip:status:response:487"
+    assert o.codes[0].name == "ORIGINATOR_CANCEL"
+
+
+@pytest.mark.parametrize(
+    ("name", "entry"),
+    [
+        ("NORMAL_CLEARING", "q850:hangup_cause:cause:16"),
+        ("USER_BUSY", "q850:hangup_cause:cause:17"),
+        ("NO_USER_RESPONSE", "q850:hangup_cause:cause:18"),
+        ("NO_ANSWER", "q850:hangup_cause:cause:19"),
+        ("CALL_REJECTED", "q850:hangup_cause:cause:21"),
+        ("UNALLOCATED_NUMBER", "q850:hangup_cause:cause:1"),
+        ("SUBSCRIBER_ABSENT", "q850:hangup_cause:cause:20"),
+        ("NORMAL_TEMPORARY_FAILURE", "q850:hangup_cause:cause:41"),
+        ("RECOVERY_ON_TIMER_EXPIRE", "q850:hangup_cause:cause:102"),
+        ("ORIGINATOR_CANCEL", "sip:status:response:487"),
+        ("ALLOTTED_TIMEOUT", "plivo:hangup_cause:voice:6000"),
+        ("LOSE_RACE", "plivo:hangup_cause:voice:9000"),
+        ("user_busy", "q850:hangup_cause:cause:17"),
+    ],
+)
+def test_cause_names_resolve_in_the_catalog(name: str, entry: str) -> None:
+    (o,) = normalize({"CallUUID": "c-1", "HangupCause": name}, provider="plivo")
+    assert o.unknown_codes == ()
+    assert o.codes[0].entry == entry
+
+
+def test_an_unlisted_cause_name_stays_an_unknown_code() -> None:
+    (o,) = normalize({"CallUUID": "c-1", "HangupCause": "SOMETHING_NEW"}, provider="plivo")
+    assert o.unknown_codes == ("plivo:hangup_cause:voice:SOMETHING_NEW",)
+    assert o.state is State.UNKNOWN
 
 
 def test_dial_hangup_event_reports_the_b_leg() -> None:
@@ -100,16 +157,51 @@ def test_dial_hangup_event_reports_the_b_leg() -> None:
     assert r.raw["CallUUID"] == "f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b"
 
 
-def test_dial_action_without_a_b_leg_names_the_missing_id() -> None:
+def test_older_dial_hangup_event_with_only_the_cause_name() -> None:
+    (o,) = normalize((FIXTURES / "dial_hangup_legacy_name.form").read_bytes())
+    assert o.message_id == "d41f7b28-9e6a-4c03-8b5d-1a7e3c9f2b60"
+    assert (o.state, o.final, o.reason) == (State.UNDELIVERED, True, Reason.RECIPIENT_DECLINED)
+    assert o.recipient == "+4915112345678"
+    assert o.source == "plivo.dial_hangup"
+
+
+def test_dial_action_without_a_b_leg_reports_the_a_leg() -> None:
+    r = one("dial_action_no_answer.form")
+    assert r.message_id == "f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b"  # CallUUID
+    assert r.codes == (q850(19, "NO_ANSWER"),)
+    assert r.source == "plivo.dial_action"
+    (o,) = normalize((FIXTURES / "dial_action_no_answer.form").read_bytes())
+    assert (o.state, o.final, o.reason, o.retry) == (
+        State.UNDELIVERED,
+        True,
+        Reason.RECIPIENT_NO_ANSWER,
+        Retry.LATER,
+    )
+
+
+def test_dial_action_without_call_uuid_uses_the_a_leg_uuid() -> None:
+    (o,) = normalize((FIXTURES / "dial_action_busy_no_call_uuid.form").read_bytes())
+    assert o.message_id == "3e8a1f60-7c2d-4b95-a0e4-6d9c2b1f8a37"
+    assert (o.state, o.reason) == (State.UNDELIVERED, Reason.RECIPIENT_BUSY)
+
+
+def test_dial_action_without_any_cause_reads_dial_status() -> None:
+    body = urlencode({"DialStatus": "no-answer", "DialALegUUID": "a-1", "DialBLegUUID": ""})
+    (r,) = plivo.parse(body.encode())
+    assert r.message_id == "a-1"
+    assert r.codes == (q850(19, "no-answer"),)
+
+
+def test_dial_action_without_any_leg_id_names_the_missing_id() -> None:
     with pytest.raises(InputError) as exc:
-        load("dial_action_no_answer.form")
-    assert exc.value.field == "DialBLegUUID"
+        plivo.parse(b"DialStatus=failed&DialBLegUUID=")
+    assert exc.value.field == "DialALegUUID"
 
 
-def test_dial_action_with_a_b_leg_keeps_the_cause_name() -> None:
+def test_dial_action_with_a_b_leg_resolves_the_cause_name() -> None:
     body = urlencode({"DialStatus": "busy", "DialBLegUUID": "b-1", "DialHangupCause": "USER_BUSY"})
     (r,) = plivo.parse(body.encode())
-    assert (r.message_id, r.codes) == ("b-1", (cause("USER_BUSY", None),))
+    assert (r.message_id, r.codes) == ("b-1", (q850(17, "USER_BUSY"),))
 
 
 def test_get_callback_query_string_without_content_type() -> None:

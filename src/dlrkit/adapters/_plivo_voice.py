@@ -12,9 +12,11 @@ minutes; without SessionStart the times are read as UTC. An explicit offset alwa
 
 DialHangup events (a <Dial>'s `callbackUrl`, DialAction=hangup) describe the B leg:
 DialBLegUUID, DialBLegFrom, DialBLegTo, DialBLegStatus, DialBLegHangupCauseCode,
-DialBLegHangupCauseName, DialBLegHangupSource, DialBLegDuration, DialBLegBillDuration. The
-<Dial>'s `action` request sums the attempt up with DialStatus and DialHangupCause (a cause
-name, kept as the code) and DialBLegUUID, which is blank when nobody answered: no report then.
+DialBLegHangupCauseName, DialBLegHangupSource, DialBLegDuration, DialBLegBillDuration and, in
+older callbacks, only the cause name DialBLegHangupCause. The <Dial>'s `action` request sums the
+attempt up with DialStatus (completed, busy, failed, timeout, no-answer), DialHangupCause (a
+cause name), DialALegUUID and DialBLegUUID, which is blank when no B leg answered: the attempt
+is then reported under the A leg. Cause names resolve through `_cause_names`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+import msgspec
+
 from dlrkit.adapters import _lenient as f
+from dlrkit.adapters._cause_names import cause_name_code
 from dlrkit.outcome import Channel, NativeCode, Report
 
 PROVIDER = "plivo"
@@ -60,16 +65,18 @@ def _time(doc: Mapping[str, object], name: str, zone: tzinfo, path: str) -> str 
 
 
 def _cause(
-    doc: Mapping[str, object], path: str, code_key: str, name_key: str, legacy_key: str
+    doc: Mapping[str, object], path: str, code_key: str, name_key: str, *legacy_keys: str
 ) -> tuple[NativeCode, ...]:
+    """The numeric cause (with its name), else the first telephony cause name given."""
     code = f.integer(doc, code_key, PROVIDER, path)
     name = f.text(doc, name_key, PROVIDER, path)
     if code is not None:
         return (NativeCode(kind="hangup_cause", channel="voice", code=code, name=name),)
-    legacy = f.text(doc, legacy_key, PROVIDER, path)
-    if legacy is not None:
-        # Older callbacks carry only the telephony cause name; keep it as the code.
-        return (NativeCode(kind="hangup_cause", channel="voice", code=legacy, name=name),)
+    for key in legacy_keys:
+        legacy = f.text(doc, key, PROVIDER, path)
+        if legacy is not None:
+            # Older callbacks carry only the telephony cause name (NORMAL_CLEARING, USER_BUSY...).
+            return (cause_name_code(legacy),)
     return ()
 
 
@@ -100,22 +107,60 @@ def call_report(doc: Mapping[str, object], path: str = "") -> Report:
 
 
 def dial_report(doc: Mapping[str, object], path: str = "") -> Report:
-    """One DialHangup event about a <Dial>'s B leg."""
-    b_leg = f.required(doc, "DialBLegUUID", PROVIDER, path)
+    """One <Dial> callback: a DialHangup event about the B leg, or the action URL's summary.
+
+    A dial that never reached anybody has a blank DialBLegUUID; the attempt is then reported
+    under the A leg's id (CallUUID, else DialALegUUID), with DialHangupCause, or failing that
+    DialStatus, saying why.
+    """
+    b_leg = f.text(doc, "DialBLegUUID", PROVIDER, path)
+    message_id = b_leg or f.text(doc, "CallUUID", PROVIDER, path)
+    message_id = message_id or f.required(doc, "DialALegUUID", PROVIDER, path)
     # A callbackUrl event names the B leg's cause; an action URL request only DialHangupCause.
     codes = _cause(
-        doc, path, "DialBLegHangupCauseCode", "DialBLegHangupCauseName", "DialHangupCause"
+        doc,
+        path,
+        "DialBLegHangupCauseCode",
+        "DialBLegHangupCauseName",
+        "DialBLegHangupCause",
+        "DialHangupCause",
     )
+    if not codes:
+        codes = _dial_status(doc, path)
+    price, currency = _priced(doc, "DialBLegTotalCost", path)
     return Report(
         provider=PROVIDER,
-        message_id=b_leg,
+        message_id=message_id,
         channel=Channel.VOICE,
         codes=codes,
         recipient=f.text(doc, "DialBLegTo", PROVIDER, path),
         sender=f.text(doc, "DialBLegFrom", PROVIDER, path),
-        source="plivo.dial_hangup",
+        price=price,
+        currency=currency,
+        source="plivo.dial_hangup" if b_leg else "plivo.dial_action",
         raw=dict(doc),
     )
+
+
+# DialStatus words of an action request, as the cause names they amount to.
+_DIAL_STATUS_CAUSES = {
+    "completed": "NORMAL_CLEARING",
+    "busy": "USER_BUSY",
+    "no-answer": "NO_ANSWER",
+    "timeout": "NO_ANSWER",  # the ring timeout ran out
+    "cancel": "ORIGINATOR_CANCEL",
+    "canceled": "ORIGINATOR_CANCEL",
+    "cancelled": "ORIGINATOR_CANCEL",
+}
+
+
+def _dial_status(doc: Mapping[str, object], path: str) -> tuple[NativeCode, ...]:
+    """An action request without any cause: its DialStatus, when it names one."""
+    status = f.text(doc, "DialStatus", PROVIDER, path)
+    cause = _DIAL_STATUS_CAUSES.get(status.lower()) if status else None
+    if cause is None:
+        return ()
+    return (msgspec.structs.replace(cause_name_code(cause), name=status),)
 
 
 def is_dial_event(doc: Mapping[str, object]) -> bool:

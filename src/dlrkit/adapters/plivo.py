@@ -53,7 +53,8 @@ def detect(doc: object) -> bool:
         return False
     if "CallUUID" in doc and any(key in doc for key in _HANGUP_KEYS):
         return True
-    if "DialBLegUUID" in doc and ("DialAction" in doc or "DialStatus" in doc):
+    dial_leg = "DialBLegUUID" in doc or "DialALegUUID" in doc
+    if dial_leg and ("DialAction" in doc or "DialStatus" in doc):
         return True
     return "MessageUUID" in doc and "Status" in doc
 
