@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dlrkit.store import default_url
 from dlrkit.store.base import Incoming, Stored, StoreError
 from dlrkit.store.engine import engine_for
-from dlrkit.store.writer import GroupCommitter
+from dlrkit.store.writer import GroupCommitter, committing
 
 from .traffic import traffic
 
@@ -48,7 +48,7 @@ def test_waiting_batches_are_committed_together(engine: sa.Engine) -> None:
     items = traffic(messages=40, reports=120, seed=31).reports
     gate = threading.Event()
     work = Recorder(delay=gate)
-    writer = GroupCommitter(engine, work)
+    writer = GroupCommitter(committing(engine, work))
     writer.start()
 
     async def scenario() -> list[list[Stored]]:
@@ -68,7 +68,7 @@ def test_a_failing_batch_fails_alone(engine: sa.Engine) -> None:
     items = traffic(messages=10, reports=30, seed=32).reports
     gate = threading.Event()
     work = Recorder(poison=items[12].report_key, delay=gate)
-    writer = GroupCommitter(engine, work)
+    writer = GroupCommitter(committing(engine, work))
     writer.start()
 
     async def scenario() -> list[list[Stored] | BaseException]:
@@ -90,7 +90,7 @@ def test_a_failing_batch_fails_alone(engine: sa.Engine) -> None:
 def test_stop_finishes_what_is_queued_then_refuses_more(engine: sa.Engine) -> None:
     items = traffic(messages=10, reports=30, seed=33).reports
     work = Recorder()
-    writer = GroupCommitter(engine, work, threads=2)
+    writer = GroupCommitter(committing(engine, work), threads=2)
     writer.start()
 
     async def scenario() -> list[list[Stored]]:

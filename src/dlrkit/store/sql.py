@@ -24,7 +24,7 @@ import hmac
 import secrets
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 
@@ -50,11 +50,12 @@ from dlrkit.store.base import (
     UnknownCode,
 )
 from dlrkit.store.engine import engine_for, transaction
+from dlrkit.store.process import WriterProcess
 from dlrkit.store.queries import decode_cursor, encode_cursor, filter_clauses, page_after
 from dlrkit.store.schema import api_keys, iso, now, outcomes, reports
 from dlrkit.store.validate import check_batch, storable
 from dlrkit.store.write import apply, current_outcomes, decode_outcome
-from dlrkit.store.writer import GroupCommitter
+from dlrkit.store.writer import Commit, GroupCommitter, committing
 
 T = TypeVar("T")
 KEY_PREFIX = "dlrk_"  # every secret starts so, which makes leaked keys easy to scan for
@@ -85,6 +86,7 @@ class _Open(NamedTuple):
     engine: sa.Engine
     pool: ThreadPoolExecutor  # the readers' threads
     writer: GroupCommitter
+    child: WriterProcess | None  # the writer process (SQLite with writer="process")
 
 
 class SqlStore:
@@ -97,9 +99,13 @@ class SqlStore:
         readers: int = 4,
         writers: int | None = None,
         policy: PolicyConfig | None = None,
+        writer: Literal["thread", "process"] = "thread",
     ):
+        if writer not in ("thread", "process"):
+            raise InputError(f"must be 'thread' or 'process', not {writer!r}", field="writer")
         self.url = url
         self.policy = policy or PolicyConfig()
+        self.writer = writer
         self._readers = readers
         self._writers = writers
         self._open: _Open | None = None
@@ -122,10 +128,22 @@ class SqlStore:
             engine.dispose()
             where = engine.url.render_as_string()  # the password hidden
             raise StoreError(f"cannot open the store at {where}: {exc}") from exc
-        work = functools.partial(apply, policy=self.policy)
-        writer = GroupCommitter(engine, work, threads=writers)
+        child: WriterProcess | None = None
+        commit: Commit
+        if self.writer == "process" and engine.dialect.name == "sqlite":
+            child = WriterProcess(self.url, self.policy)
+            try:
+                await asyncio.get_running_loop().run_in_executor(pool, child.start)
+            except StoreError:
+                pool.shutdown()
+                engine.dispose()
+                raise
+            commit = child.commit
+        else:
+            commit = committing(engine, functools.partial(apply, policy=self.policy))
+        writer = GroupCommitter(commit, threads=writers)
         writer.start()
-        self._open = _Open(engine, pool, writer)
+        self._open = _Open(engine, pool, writer, child)
 
     async def close(self) -> None:
         """Finish the writes already queued, then release threads and connections."""
@@ -133,6 +151,8 @@ class SqlStore:
             return
         opened, self._open = self._open, None
         await asyncio.get_running_loop().run_in_executor(None, opened.writer.stop)
+        if opened.child is not None:
+            await asyncio.get_running_loop().run_in_executor(None, opened.child.stop)
         opened.pool.shutdown()
         opened.engine.dispose()
 
@@ -142,7 +162,7 @@ class SqlStore:
         return self._open
 
     async def _run(self, fn: Callable[[sa.Connection], T], *, write: bool = False) -> T:
-        engine, pool, _ = self._require()
+        engine, pool, *_ = self._require()
 
         def call() -> T:
             with transaction(engine, write=write) as connection:

@@ -32,6 +32,7 @@ from dlrkit.store.engine import transaction
 log = logging.getLogger(__name__)
 
 Work = Callable[[sa.Connection, Sequence[Incoming]], list[Stored]]
+Commit = Callable[[Sequence[Incoming]], list[Stored]]  # one durable transaction, or raises
 _TRANSIENT = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _ATTEMPTS = 4
 
@@ -44,12 +45,33 @@ class _Job:
     result: list[Stored] | BaseException | None = None
 
 
-class GroupCommitter:
-    """`threads` writers, each committing up to `max_group` reports per transaction."""
+def committing(engine: sa.Engine, work: Work) -> Commit:
+    """A `Commit` that runs `work` in a write transaction of `engine`, retrying transient
+    PostgreSQL failures (deadlock, serialization, lost connection) a few times."""
 
-    def __init__(self, engine: sa.Engine, work: Work, *, threads: int = 1, max_group: int = 2000):
-        self._engine = engine
-        self._work = work
+    def commit(items: Sequence[Incoming]) -> list[Stored]:
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with transaction(engine, write=True) as connection:
+                    return work(connection, items)
+            except sa.exc.DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if attempt == _ATTEMPTS or not (exc.connection_invalidated or code in _TRANSIENT):
+                    raise
+                log.info("transient store failure (attempt %d): %s", attempt, exc.orig)
+                time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    return commit
+
+
+class GroupCommitter:
+    """`threads` writers, each committing up to `max_group` reports per transaction with
+    `commit` (in this process: `committing(engine, work)`; or a writer process's, see
+    `process.py`)."""
+
+    def __init__(self, commit: Commit, *, threads: int = 1, max_group: int = 2000):
+        self._commit_group = commit
         self._max_group = max_group
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads = [
@@ -118,7 +140,7 @@ class GroupCommitter:
         """Set each job's result: its Stored list, or the exception that stopped it."""
         items = [item for job in group for item in job.items]
         try:
-            stored = self._transaction(items)
+            stored = self._commit_group(items)
         except Exception as exc:  # handed to the callers, never swallowed
             if len(group) > 1:
                 log.warning(
@@ -138,19 +160,6 @@ class GroupCommitter:
         for job in group:
             job.result = stored[start : start + len(job.items)]
             start += len(job.items)
-
-    def _transaction(self, items: Sequence[Incoming]) -> list[Stored]:
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                with transaction(self._engine, write=True) as connection:
-                    return self._work(connection, items)
-            except sa.exc.DBAPIError as exc:
-                code = getattr(exc.orig, "sqlstate", None)
-                if attempt == _ATTEMPTS or not (exc.connection_invalidated or code in _TRANSIENT):
-                    raise
-                log.info("transient store failure (attempt %d): %s", attempt, exc.orig)
-                time.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")
 
 
 def _settle(jobs: list[_Job]) -> None:
