@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dlrkit import Catalog
+from dlrkit import Catalog, normalize
 from dlrkit.adapters import infobip
 from dlrkit.adapters.infobip_codes import error_catalog_channel, status_catalog_channel
 from dlrkit.adapters.infobip_shapes import iso_time
 from dlrkit.errors import InputError
-from dlrkit.outcome import Channel, NativeCode, Report
+from dlrkit.outcome import Channel, NativeCode, Outcome, Reason, Report, State
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 HERE = FIXTURES / "infobip"
@@ -262,7 +262,7 @@ def test_send_answers() -> None:
         ("api_error_unauthorized.json", "UNAUTHORIZED", "Invalid login details"),
         ("api_error_bad_request.json", "BAD_REQUEST", "Bad request"),
         ("api_error_policy.json", "TOO_MANY_REQUESTS", "Too many requests"),
-        ("api_error_v3.json", "E400", "Request cannot be processed."),
+        ("api_error_v3.json", "BAD_REQUEST", "Request cannot be processed."),
     ],
 )
 def test_error_answers(name: str, word: str, text: str) -> None:
@@ -474,11 +474,6 @@ def test_detects_every_fixture() -> None:
             "results": [{"messageId": "mo-1", "from": "385", "to": "InfoSMS", "text": "hi"}],
             "messageCount": 1,
         },
-        {
-            "results": [
-                {"messageId": "seen-1", "from": "385", "to": "x", "seenAt": "2024-01-01T00:00:00Z"}
-            ]
-        },
         {"results": []},
         {"results": [{"messageId": "x", "status": "DELIVERED"}]},
         {"type": "CALL_RINGING", "callId": "c"},
@@ -642,3 +637,58 @@ def test_integers_beyond_64_bits_are_refused(item: dict[str, Any], field: str) -
     with pytest.raises(InputError) as err:
         infobip.parse_doc({"results": [item]})
     assert err.value.field == field
+
+
+# --- published shapes: seen reports, email send answers, newer error answers ---------------------
+
+
+def outcome_of(name: str) -> Outcome:
+    (o,) = normalize(body(name))  # auto-detected
+    (same,) = normalize(body(name), provider="infobip")
+    assert (o.state, o.reason, o.decided_by) == (same.state, same.reason, same.decided_by)
+    return o
+
+
+def test_whatsapp_seen_report_is_a_delivered_chat_message() -> None:
+    o = outcome_of("whatsapp_seen_report.json")
+    assert o.message_id == "7f3b2c1d9e84-4a6b-b0c2-5d8e1f3a7c90"
+    assert (o.channel, o.state, o.final, o.reason) == (
+        Channel.CHAT,
+        State.DELIVERED,
+        True,
+        Reason.NONE,
+    )
+    assert o.unknown_codes == ()
+    assert o.source == "infobip.seen_report"
+    assert (o.sent_at, o.done_at) == ("2023-04-17T08:12:44.120Z", "2023-04-17T08:13:05.871Z")
+    assert o.raw["seenAt"] == "2023-04-17T08:13:05.871+0000"
+
+
+def test_messages_api_seen_report_keeps_its_channel_and_parties() -> None:
+    o = outcome_of("messages_api_seen_report.json")
+    assert (o.channel, o.state, o.final) == (Channel.CHAT, State.DELIVERED, True)
+    assert (o.recipient, o.sender) == ("+385981112233", "AcmeShop")
+    assert o.done_at == "2025-03-03T10:02:11Z"
+
+
+def test_a_result_without_status_error_or_seen_time_is_refused() -> None:
+    with pytest.raises(InputError):
+        infobip.parse(b'{"results": [{"messageId": "m", "to": "1"}]}')
+
+
+def test_email_send_answer_is_an_email_accepted() -> None:
+    o = outcome_of("send_response_email.json")
+    assert (o.channel, o.state, o.final) == (Channel.EMAIL, State.ACCEPTED, False)
+    assert o.recipient == "ana.horvat@example.hr"
+    assert o.source == "infobip.send_response"
+
+
+def test_newer_error_answers_read_as_the_older_words() -> None:
+    bad = outcome_of("api_error_v3.json")
+    assert (bad.state, bad.final, bad.reason) == (State.REJECTED, True, Reason.REQUEST_INVALID)
+    assert bad.decided_by == "catalog:infobip:api_error:general:BAD_REQUEST"
+    unauthorized = outcome_of("api_error_v3_unauthorized.json")
+    assert (unauthorized.state, unauthorized.reason) == (State.REJECTED, Reason.ACCOUNT_PROBLEM)
+    assert unauthorized.raw["errorCode"] == "E401"
+    (other,) = infobip.parse(b'{"errorCode": "E500", "description": "x", "violations": []}')
+    assert other.codes[0].code == "E500"  # not known: kept as reported

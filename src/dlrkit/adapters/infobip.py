@@ -22,12 +22,20 @@ from collections.abc import Mapping
 
 from dlrkit.adapters import infobip_shapes as shp
 from dlrkit.adapters.base import decode_body, field
-from dlrkit.adapters.infobip_codes import codes_of, error_catalog_channel, report_channel
+from dlrkit.adapters.infobip_codes import (
+    codes_of,
+    error_catalog_channel,
+    named_channel,
+    report_channel,
+)
 from dlrkit.errors import InputError
 from dlrkit.outcome import Channel, NativeCode, Report
 
 PROVIDER = "infobip"
 CALL_EVENTS = frozenset(("CALL_FINISHED", "CALL_FAILED"))
+# The newer error answers' `errorCode` is "E" + the HTTP status; those the catalog knows under
+# the older answers' serviceException word are read as that word (E400 is a BAD_REQUEST).
+V3_ERROR_WORDS = {"E400": "BAD_REQUEST", "E401": "UNAUTHORIZED", "E429": "TOO_MANY_REQUESTS"}
 
 
 def detect(doc: object) -> bool:
@@ -90,6 +98,8 @@ def parse_doc(
 def _is_result(item: object) -> bool:
     if not isinstance(item, dict) or "messageId" not in item:
         return False
+    if isinstance(item.get("seenAt"), str):  # a seen report
+        return True
     return isinstance(item.get("status"), dict) or isinstance(item.get("error"), dict)
 
 
@@ -123,6 +133,8 @@ def _report(item: object, where: str, hint: Channel | None) -> Report:
     result = shp.convert(raw, shp.Result, where)
     message_id = _message_id(raw, where)
     if result.status is None and result.error is None:
+        if result.seen_at:
+            return _seen_report(raw, result, message_id, hint)
         raise InputError("neither status nor error", provider=PROVIDER, field=where or None)
     channel = hint or report_channel(raw, result)
     price, currency = shp.charge(result)
@@ -146,11 +158,45 @@ def _report(item: object, where: str, hint: Channel | None) -> Report:
     )
 
 
+# What a seen report says without a status: the message reached the handset and was read.
+_SEEN = NativeCode(
+    kind="status",
+    channel="general",
+    code=5,
+    name="DELIVERED_TO_HANDSET",
+    group_id=3,
+    group_name="DELIVERED",
+)
+
+
+def _seen_report(
+    raw: dict[str, object], result: shp.Result, message_id: str, hint: Channel | None
+) -> Report:
+    """A seen (read) report: WhatsApp, Viber and other chat apps, or the Messages API's SEEN.
+
+    It carries no status; a message that was seen was delivered, so it reads as Infobip's
+    DELIVERED_TO_HANDSET, done when it was seen. Only chat apps send these reports, so a
+    report that names no channel is a chat one.
+    """
+    named = named_channel(result.channel)
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=hint or named or Channel.CHAT,
+        codes=(_SEEN,),
+        recipient=shp.text(result.to) or shp.text(result.destination),
+        sender=shp.text(result.from_) or shp.text(result.sender),
+        sent_at=shp.iso_time(result.sent_at),
+        done_at=shp.iso_time(result.seen_at),
+        source="infobip.seen_report",
+        raw=raw,
+    )
+
+
 def _send_answer(doc: dict[str, object], hint: Channel | None) -> list[Report]:
     messages = doc["messages"]
     if not isinstance(messages, list):
         raise InputError("expected a list", provider=PROVIDER, field="messages")
-    channel = hint or Channel.SMS
     reports = []
     for i, item in enumerate(messages):
         where = f"messages[{i}]"
@@ -160,6 +206,13 @@ def _send_answer(doc: dict[str, object], hint: Channel | None) -> list[Report]:
         count = sent.sms_count if sent.sms_count is not None else sent.message_count
         if count is None and sent.details is not None:
             count = sent.details.message_count
+        recipient = shp.text(sent.to) or shp.text(sent.destination) or ""
+        # The answer does not say which API was called; an address with "@" is an email one.
+        channel = (
+            hint
+            or named_channel(sent.channel)
+            or (Channel.EMAIL if "@" in recipient else Channel.SMS)
+        )
         reports.append(
             Report(
                 provider=PROVIDER,
@@ -188,6 +241,7 @@ def _api_error(doc: dict[str, object], message_id: str | None) -> Report:
         word, name, where = shp.code(exc.message_id), exc.text, f"requestError.{key}.messageId"
     else:
         word, name, where = shp.code(body.error_code), body.description, "errorCode"
+        word = V3_ERROR_WORDS.get(word, word) if isinstance(word, str) else word
     if word is None:
         raise InputError("missing", provider=PROVIDER, field=where)
     native = NativeCode(kind="api_error", channel="general", code=word, name=name or None)

@@ -64,6 +64,7 @@ class Result(_Shape):
     sender: Scalar = None
     sent_at: str | None = None
     done_at: str | None = None
+    seen_at: str | None = None
     end_time: str | None = None
     sms_count: Int64 | None = None
     message_count: Int64 | None = None
