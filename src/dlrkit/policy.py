@@ -3,7 +3,7 @@
 Pure functions of (outcome, catalog, policy settings, attempt history): no I/O. The store
 applies `suppression()` at ingest; the service and `dlrkit` expose `advise()`.
 
-    [policy]                          # in the rules/policy TOML file
+    [policy]                          # in the service's policy file (DLRKIT_POLICY_FILE)
     max_attempts = 4                  # total tries of one message, first send included
     backoff = [300, 1800, 7200]       # delays of "later" retries when the catalog gives none
     providers = ["infobip", "plivo"]  # configured providers, for provider failover hints
@@ -19,7 +19,7 @@ applies `suppression()` at ingest; the service and `dlrkit` expose `advise()`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -33,14 +33,21 @@ NO_ANSWER_REASONS = frozenset(
 )
 
 
-class SoftSuppression(msgspec.Struct, frozen=True):
-    after: int  # consecutive outcomes with this reason before suppressing
-    days: int  # how long the suppression lasts
+AtLeastOne = Annotated[int, msgspec.Meta(ge=1)]
+Seconds = Annotated[int, msgspec.Meta(ge=0)]
 
 
-class PolicyConfig(msgspec.Struct, frozen=True, kw_only=True):
-    max_attempts: int = 4
-    backoff: tuple[int, ...] = (300, 1800, 7200)
+class SoftSuppression(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    after: AtLeastOne  # consecutive outcomes with this reason before suppressing
+    days: AtLeastOne  # how long the suppression lasts
+
+
+class PolicyConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The policy's settings (see above). `from_dict` checks them: unknown keys, at least one
+    attempt and one backoff delay, soft suppressions after at least one outcome for a day or more."""
+
+    max_attempts: AtLeastOne = 4
+    backoff: Annotated[tuple[Seconds, ...], msgspec.Meta(min_length=1)] = (300, 1800, 7200)
     providers: tuple[str, ...] = ()
     failover: dict[str, tuple[str, ...]] = msgspec.field(
         default_factory=lambda: {"voice": ("sms",)}
@@ -56,14 +63,40 @@ class PolicyConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> PolicyConfig:
-        try:
-            return msgspec.convert(data, cls, strict=False)
-        except msgspec.ValidationError as exc:
-            msg = str(exc)
-            where = msg.split("at `$.", 1)[1].rstrip("`") if "at `$." in msg else None
-            raise InputError(
-                msg.split(" - at ", maxsplit=1)[0], field=f"policy.{where}" if where else "policy"
-            ) from exc
+        """Read and check a `[policy]` table (TOML's types, or strings of numbers); an error names
+        the field, e.g. `policy.suppress.recipient_unreachable.after`."""
+        suppress = data.get("suppress")
+        if isinstance(suppress, Mapping):  # rule by rule, so that an error names the reason
+            data = {**data, "suppress": {r: _rule(r, rule) for r, rule in suppress.items()}}
+        return _convert(data, cls, "policy")
+
+
+T = TypeVar("T")
+
+
+def _rule(reason: object, rule: object) -> Literal["permanent"] | SoftSuppression:
+    field = f"policy.suppress.{reason}"
+    try:
+        Reason(str(reason))
+    except ValueError:
+        allowed = ", ".join(r.value for r in Reason)
+        raise InputError(f"{reason!r} is not one of: {allowed}", field=field) from None
+    if rule == "permanent":
+        return "permanent"
+    if not isinstance(rule, Mapping):
+        raise InputError(
+            f'expected "permanent" or {{after = N, days = N}}, got {rule!r}', field=field
+        )
+    return _convert(rule, SoftSuppression, field)
+
+
+def _convert(data: object, type_: type[T], field: str) -> T:
+    """`msgspec.convert`, its error an `InputError` naming the field (`field` and the path)."""
+    try:
+        return msgspec.convert(data, type_, strict=False)
+    except msgspec.ValidationError as exc:
+        problem, _, path = str(exc).partition(" - at `$")
+        raise InputError(problem, field=field + path.rstrip("`")) from exc
 
 
 class Failover(msgspec.Struct, frozen=True):

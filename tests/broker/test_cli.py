@@ -33,6 +33,11 @@ def test_usage_errors_are_named() -> None:
     done = dlrkit("worker", "--broker", "nats://127.0.0.1:4222", "--batch", "0")
     assert done.returncode == 2
     assert "--batch must be from 1 to 10000" in done.stderr
+    done = dlrkit(
+        "worker", "--broker", "nats://127.0.0.1:4222", env={"DLRKIT_POLICY_BACKOFF": "1h"}
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("dlrkit: DLRKIT_POLICY_BACKOFF: expected whole seconds")
 
 
 def test_serve_refuses_a_broker_it_cannot_reach(tmp_path: Path) -> None:

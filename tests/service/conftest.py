@@ -75,14 +75,17 @@ def service_factory(tmp_path: Path) -> Callable[..., Any]:
     counter = iter(range(1000))
 
     @asynccontextmanager
-    async def make(env: dict[str, str] | None = None) -> AsyncIterator[Service]:
+    async def make(
+        env: dict[str, str] | None = None, store: Callable[[Settings], Store] | None = None
+    ) -> AsyncIterator[Service]:
+        """`store`, if given, makes the app's store from its settings."""
         data = tmp_path / f"svc{next(counter)}"
         from dlrkit.service.app import create_app  # imported late: see _late_imports below
 
         settings = Settings.from_env(
             {"DLRKIT_DATA_DIR": str(data), **(env if env is not None else ACCOUNT_ENV)}
         )
-        app = create_app(settings)
+        app = create_app(settings, store=store(settings) if store else None)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(

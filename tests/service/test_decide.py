@@ -4,10 +4,14 @@ and the insight JSON endpoints (answers, filters, 422s naming the parameter)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from tests.service.conftest import Service, fixture_bytes
+from dlrkit.service.settings import Settings
+from dlrkit.store import Store, open_store
+from tests.service.conftest import ACCOUNT_ENV, Service, ServiceFactory, fixture_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -256,3 +260,65 @@ async def test_openapi_describes_the_new_routes(svc: Service) -> None:
                 if ref:
                     assert ref.rsplit("/", 1)[1] in schemas, (path, ref)
     assert not any(p.startswith("/dashboard") for p in doc["paths"])
+
+
+POLICY_TOML = """
+[policy]
+max_attempts = 2
+
+[policy.suppress]  # invalid recipients no longer suppressed, unreachable ones at the first time
+recipient_unreachable = { after = 1, days = 2 }
+"""
+
+
+@pytest.fixture
+def policy_env(tmp_path: Path) -> dict[str, str]:
+    f = tmp_path / "policy.toml"
+    f.write_text(POLICY_TOML)
+    return {**ACCOUNT_ENV, "DLRKIT_POLICY_FILE": str(f)}
+
+
+async def test_the_settings_policy_decides(
+    service_factory: ServiceFactory, policy_env: dict[str, str]
+) -> None:
+    async with service_factory(policy_env) as svc:
+        key = await _load(svc)
+        expired = (await svc.client.get("/messages/1000000003/advice", headers=key)).json()
+        assert (expired["action"], expired["attempts_left"]) == ("later", 1)  # default: 3
+        again = (await svc.client.get("/messages/1000000003/advice?attempt=2", headers=key)).json()
+        assert (again["action"], again["decided_by"]) == ("never", "policy:max_attempts")
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        pytest.param(lambda s: open_store(s.db_url, policy=s.policy), id="store-given"),
+        pytest.param(
+            None,
+            id="store-of-the-app",
+            marks=pytest.mark.xfail(
+                strict=True, reason="create_app opens its store without settings.policy"
+            ),
+        ),
+    ],
+)
+async def test_the_settings_policy_suppresses(
+    service_factory: ServiceFactory,
+    policy_env: dict[str, str],
+    store: Callable[[Settings], Store] | None,
+) -> None:
+    async with service_factory(policy_env, store) as svc:
+        key = await _load(svc)
+        absent = (await svc.client.get("/messages/msg-0002-absent/advice", headers=key)).json()
+        assert (absent["action"], absent["decided_by"]) == (
+            "never",
+            "suppression:recipient_unreachable",
+        )
+        entry = absent["suppression"]
+        assert (entry["source"], entry["permanent"]) == ("auto", False)
+        expires = dt.datetime.fromisoformat(entry["expires_at"]) - dt.datetime.now(dt.UTC)
+        assert dt.timedelta(days=1) < expires <= dt.timedelta(days=2)
+        invalid = (
+            await svc.client.get("/messages/msg-0003-unknown-sub/advice", headers=key)
+        ).json()
+        assert (invalid["suppress"], invalid["suppression"]) == (False, None)

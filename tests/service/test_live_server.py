@@ -122,3 +122,8 @@ def test_serve_refuses_bad_settings_clearly(tmp_path: Path) -> None:
     run = dlrkit("serve", "--db", "mysql://x/y")
     assert run.returncode == 2
     assert "unsupported database" in run.stderr
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[policy]\nmax_attempts = 0\n")
+    run = dlrkit("serve", "--data-dir", str(tmp_path), "--policy", str(policy))
+    assert run.returncode == 2
+    assert f"{policy}: policy.max_attempts: Expected `int` >= 1" in run.stderr

@@ -32,6 +32,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
         ("accounts", "DLRKIT_ACCOUNTS_FILE"),
         ("public_url", "DLRKIT_PUBLIC_URL"),
         ("broker", "DLRKIT_BROKER_URL"),
+        ("policy", "DLRKIT_POLICY_FILE"),
     ):
         value = getattr(args, attr, None)
         if value:

@@ -19,6 +19,15 @@ def _store_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _policy_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="TOML file with a [policy] table: retries, attempts, automatic suppressions "
+        "(DLRKIT_POLICY_FILE; default: the built-in policy, see docs/service.md)",
+    )
+
+
 def add_service_commands(sub: Any, handlers: Any) -> None:
     """Add `serve`, `worker` and `keys` to the CLI's subparsers; `handlers` resolves handler
     names lazily."""
@@ -46,6 +55,7 @@ def add_service_commands(sub: Any, handlers: Any) -> None:
     p.add_argument(
         "--broker", metavar="URL", help="hand reports to a broker (nats://...) instead of the store"
     )
+    _policy_option(p)
     p.add_argument(
         "--insecure-webhooks",
         action="store_true",
@@ -75,6 +85,7 @@ def add_service_commands(sub: Any, handlers: Any) -> None:
         help="nats://host:port[?stream=...] as given to serve --broker (DLRKIT_BROKER_URL)",
     )
     _store_options(p)
+    _policy_option(p)
     p.add_argument(
         "--batch", type=int, default=256, help="reports per fetch and transaction (default 256)"
     )

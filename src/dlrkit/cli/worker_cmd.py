@@ -20,6 +20,7 @@ from dlrkit.broker.config import BrokerConfig
 from dlrkit.broker.jetstream import JetStream
 from dlrkit.broker.worker import Worker, WorkerStats
 from dlrkit.cli.service_cmds import settings_from
+from dlrkit.policy import PolicyConfig
 from dlrkit.store import open_store
 
 log = logging.getLogger("dlrkit.worker")
@@ -28,9 +29,12 @@ EXIT_USAGE = 2
 MAX_BATCH = 10_000
 
 
-async def consume(config: BrokerConfig, db_url: str, args: argparse.Namespace) -> WorkerStats:
-    """Open the store and the broker, run a `Worker` until a stop signal, close both."""
-    store = open_store(db_url)
+async def consume(
+    config: BrokerConfig, db_url: str, args: argparse.Namespace, policy: PolicyConfig | None = None
+) -> WorkerStats:
+    """Open the store (suppressing by `policy`) and the broker, run a `Worker` until a stop
+    signal, close both."""
+    store = open_store(db_url, policy=policy)
     await store.open()
     broker = JetStream(config)
     try:
@@ -78,6 +82,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     config = BrokerConfig.from_url(settings.broker_url)  # InputError: exit 2, field named
-    stats = asyncio.run(consume(config, settings.db_url, args))
+    stats = asyncio.run(consume(config, settings.db_url, args, settings.policy))
     sys.stdout.write(json.dumps(stats.as_dict()) + "\n")
     return EXIT_OK

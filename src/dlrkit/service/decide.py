@@ -6,8 +6,8 @@
     DELETE /suppressions?recipient=...
     GET    /suppressions/check?recipient=...
 
-The policy is `app.state.policy` when the app was given one, else `PolicyConfig()` (the defaults
-the store suppresses with). A recipient already on the list overrides the advice: never retry.
+The policy is the settings' (`Settings.policy`, the one the store suppresses with). A recipient
+already on the list overrides the advice: never retry.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dlrkit.recipients import parse_recipient
 from dlrkit.service.openapi import json_response as doc_json
 from dlrkit.service.queries import _ERRORS, Provider, _ask, _iso, require_key, store_of
 from dlrkit.service.responses import ApiError, json_response
+from dlrkit.service.settings import Settings
 from dlrkit.store.base import SuppressionEntry, SuppressionFilter
 from dlrkit.vocab import Reason, Retry, State
 
@@ -69,8 +70,8 @@ class NewSuppression(BaseModel):
 
 
 def policy_of(request: Request) -> PolicyConfig:
-    policy: PolicyConfig | None = getattr(request.app.state, "policy", None)
-    return policy or PolicyConfig()
+    settings: Settings = request.app.state.settings
+    return settings.policy
 
 
 def advice_for(

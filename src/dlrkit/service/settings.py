@@ -8,7 +8,10 @@
 
 Provider accounts (who may post webhooks, and how they prove it) come from a TOML file named by
 `DLRKIT_ACCOUNTS_FILE` and/or from one-account-per-provider shortcuts (`DLRKIT_PLIVO_AUTH_TOKEN`,
-...); docs/service.md lists them all. A bad value is an `InputError` naming the variable.
+...); the retry and suppression policy (`dlrkit.policy.PolicyConfig`) from the `[policy]` table
+of `DLRKIT_POLICY_FILE`, `DLRKIT_POLICY_MAX_ATTEMPTS` and `DLRKIT_POLICY_BACKOFF` overriding it;
+docs/service.md lists them all. A bad value is an `InputError` naming the variable, or the file
+and the field.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dlrkit.errors import InputError
+from dlrkit.policy import PolicyConfig
 from dlrkit.store import default_url
 
 ProviderName = Literal["infobip", "smspartner", "plivo", "smpp"]
@@ -39,6 +43,8 @@ DEFAULT_TOKEN_HEADER = "X-DLR-Token"
 DEFAULT_HMAC_HEADER = "X-Signature"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+# Policy settings that a variable may set, overriding the policy file's.
+POLICY_VARS = {"max_attempts": "DLRKIT_POLICY_MAX_ATTEMPTS", "backoff": "DLRKIT_POLICY_BACKOFF"}
 
 
 class Account(BaseModel):
@@ -97,7 +103,7 @@ class Account(BaseModel):
 class Settings(BaseModel):
     """Everything `create_app` needs. Build with `Settings.from_env(environ)` or directly."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     data_dir: Path = Path("data")
     db_url: str = ""  # default: SQLite file dlrkit.db in data_dir
@@ -107,6 +113,7 @@ class Settings(BaseModel):
     broker_url: str | None = None  # nats://... : hand reports to a broker instead of the store
     rules_file: Path | None = None  # user rules overriding reason/retry/party (dlrkit.rules)
     accounts: tuple[Account, ...] = ()
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)  # retries, auto-suppressions
 
     @model_validator(mode="before")
     @classmethod
@@ -139,18 +146,19 @@ class Settings(BaseModel):
         )
         accounts += _env_accounts(env)
         values["accounts"] = tuple(accounts)
+        values["policy"] = _policy(env)
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
             raise _input_error(exc, "DLRKIT_") from None
 
 
-def _int(env: Mapping[str, str], var: str) -> int:
+def _int(env: Mapping[str, str], var: str, unit: str = "bytes") -> int:
     try:
         return int(env[var].strip())
     except ValueError:
         raise InputError(
-            f"expected an integer number of bytes, got {env[var]!r}", field=var
+            f"expected an integer number of {unit}, got {env[var]!r}", field=var
         ) from None
 
 
@@ -235,16 +243,18 @@ def _env_accounts(env: Mapping[str, str]) -> list[Account]:
     return out
 
 
-def _accounts_file(path: str) -> list[Account]:
+def _toml_file(path: str, var: str, what: str) -> dict[str, Any]:
     try:
         with open(os.path.expanduser(path), "rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except OSError as exc:
-        raise InputError(
-            f"cannot read accounts file {path!r}: {exc.strerror}", field="DLRKIT_ACCOUNTS_FILE"
-        ) from None
+        raise InputError(f"cannot read {what} {path!r}: {exc.strerror}", field=var) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})", field="DLRKIT_ACCOUNTS_FILE") from None
+        raise InputError(f"{path}: not valid TOML ({exc})", field=var) from None
+
+
+def _accounts_file(path: str) -> list[Account]:
+    data = _toml_file(path, "DLRKIT_ACCOUNTS_FILE", "accounts file")
     rows = data.get("accounts", [])
     if not isinstance(rows, list) or set(data) - {"accounts"}:
         raise InputError(f"{path}: expected only [[accounts]] tables", field="accounts")
@@ -255,6 +265,35 @@ def _accounts_file(path: str) -> list[Account]:
         except ValidationError as exc:
             raise _input_error(exc, f"{path}: accounts[{i}]") from None
     return out
+
+
+def _policy(env: Mapping[str, str]) -> PolicyConfig:
+    """The policy file's `[policy]` table, the DLRKIT_POLICY_* variables over it."""
+    path = env.get("DLRKIT_POLICY_FILE")
+    data = _toml_file(path, "DLRKIT_POLICY_FILE", "policy file") if path else {}
+    if set(data) - {"policy"} or not isinstance(data.get("policy", {}), dict):
+        raise InputError(f"{path}: expected only a [policy] table", field="DLRKIT_POLICY_FILE")
+    table: dict[str, object] = dict(data.get("policy", {}))
+    given = {key: var for key, var in POLICY_VARS.items() if env.get(var, "").strip()}
+    if "max_attempts" in given:
+        table["max_attempts"] = _int(env, given["max_attempts"], "attempts")
+    if "backoff" in given:
+        table["backoff"] = _seconds(env, given["backoff"])
+    try:
+        return PolicyConfig.from_dict(table)
+    except InputError as exc:  # name the variable, or the file and the field
+        field = exc.field or "policy"
+        top = field.removeprefix("policy.").split(".")[0].split("[")[0]
+        raise InputError(exc.problem, field=given.get(top, f"{path}: {field}")) from None
+
+
+def _seconds(env: Mapping[str, str], var: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(t) for t in _tokens(env[var]))
+    except ValueError:
+        raise InputError(
+            f"expected whole seconds, comma-separated (300,1800), got {env[var]!r}", field=var
+        ) from None
 
 
 def _input_error(exc: ValidationError, where: str, *, whole: bool = False) -> InputError:
