@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dlrkit import Catalog, normalize
 from dlrkit.adapters import plivo
 from dlrkit.errors import InputError
-from dlrkit.outcome import Channel, NativeCode, Party, Reason, Report, Retry, State
+from dlrkit.outcome import Channel, NativeCode, Outcome, Party, Reason, Report, Retry, State
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "plivo"
 FORM = "application/x-www-form-urlencoded"
@@ -443,3 +443,74 @@ def test_callback_shaped_forms(doc: dict[str, str]) -> None:
 @given(st.binary(), st.sampled_from([None, FORM, "application/json", "text/plain"]))
 def test_any_bytes(body: bytes, ctype: str | None) -> None:
     _check(body, ctype)
+
+
+# --- API answers: the Message and Call objects, lists of them, the send answer ------------------
+
+
+def outcomes(name: str) -> list[Outcome]:
+    found = normalize((FIXTURES / name).read_bytes())  # auto-detected
+    given = normalize((FIXTURES / name).read_bytes(), provider="plivo")
+    assert [(o.message_id, o.state) for o in found] == [(o.message_id, o.state) for o in given]
+    return found
+
+
+def test_message_object_delivered() -> None:
+    (o,) = outcomes("message_object_delivered.json")
+    assert o.message_id == "8c3f1e22-6a4d-4b1f-9e2a-5d7c0b9a1e36"
+    assert (o.channel, o.state, o.final, o.reason) == (
+        Channel.SMS,
+        State.DELIVERED,
+        True,
+        Reason.NONE,
+    )
+    assert o.unknown_codes == ()  # error_code "000" is no error
+    assert (o.recipient, o.sender, o.segments) == ("+14155550177", "14155550100", 2)
+    assert (o.sent_at, o.done_at) == ("2023-09-27T08:32:12.118000Z", "2023-09-27T08:32:19.504000Z")
+    assert (o.price, o.currency) == (0.005, "USD")
+    assert o.source == "plivo.message_object"
+    assert o.raw["message_state"] == "delivered"
+
+
+def test_message_object_failed_names_the_error() -> None:
+    (o,) = outcomes("message_object_failed.json")
+    assert (o.state, o.final, o.reason) == (State.REJECTED, True, Reason.CONTENT_REJECTED)
+    assert o.decided_by == "catalog:plivo:error:sms:30"
+    assert o.done_at == "2023-09-27T09:30:02Z"
+
+
+def test_call_object_with_a_hangup_cause() -> None:
+    (o,) = outcomes("call_object_no_answer.json")
+    assert (o.channel, o.state, o.reason) == (
+        Channel.VOICE,
+        State.UNDELIVERED,
+        Reason.RECIPIENT_NO_ANSWER,
+    )
+    assert (o.sent_at, o.done_at) == ("2023-09-27T12:40:12Z", "2023-09-27T12:40:42Z")
+    assert o.source == "plivo.call_object"
+
+
+def test_message_list_gives_one_outcome_per_object() -> None:
+    delivered, undelivered = outcomes("message_list.json")
+    assert (delivered.state, undelivered.state) == (State.DELIVERED, State.UNDELIVERED)
+    assert undelivered.channel is Channel.MMS
+    assert undelivered.decided_by == "catalog:plivo:error:sms:40"
+
+
+def test_send_answer_queues_every_message() -> None:
+    first, second = outcomes("send_response.json")
+    assert (first.message_id, second.message_id) == (
+        "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+    )
+    assert (first.state, first.final, first.source) == (
+        State.ACCEPTED,
+        False,
+        "plivo.send_response",
+    )
+
+
+def test_send_answer_with_a_blank_id_is_refused() -> None:
+    with pytest.raises(InputError) as exc:
+        plivo.parse(b'{"api_id": "a", "message": "message(s) queued", "message_uuid": [""]}')
+    assert exc.value.field == "message_uuid[0]"

@@ -30,7 +30,10 @@ import re
 from collections.abc import Mapping
 from datetime import UTC
 
+import msgspec
+
 from dlrkit.adapters import _lenient as f
+from dlrkit.adapters._plivo_api import api_kind, as_call_callback, as_message_callback
 from dlrkit.adapters._plivo_voice import call_report, dial_report, is_dial_event
 from dlrkit.adapters.base import decode_body
 from dlrkit.errors import InputError
@@ -51,6 +54,8 @@ def detect(doc: object) -> bool:
         return bool(doc) and all(detect(item) for item in doc)
     if not isinstance(doc, Mapping):
         return False
+    if api_kind(doc) is not None:
+        return True
     if "CallUUID" in doc and any(key in doc for key in _HANGUP_KEYS):
         return True
     dial_leg = "DialBLegUUID" in doc or "DialALegUUID" in doc
@@ -65,12 +70,41 @@ def parse(body: bytes, content_type: str | None = None) -> list[Report]:
 
 
 def parse_doc(doc: object) -> list[Report]:
-    """Reports from an already decoded callback (a mapping, or a list of them)."""
+    """Reports from an already decoded callback or API answer (a mapping, or a list of them)."""
     if isinstance(doc, list):
         if not doc:
             raise InputError("empty array: no callback in it", provider=PROVIDER)
         return [_one(item, f"[{i}].") for i, item in enumerate(doc)]
+    if isinstance(doc, Mapping):
+        kind = api_kind(doc)
+        if kind == "list":
+            objects = doc["objects"]
+            assert isinstance(objects, list)
+            return [_one(item, f"objects[{i}].") for i, item in enumerate(objects)]
+        if kind == "send":
+            return _send_answer(doc)
     return [_one(doc, "")]
+
+
+def _send_answer(doc: Mapping[str, object]) -> list[Report]:
+    """The send API's answer: every message it names is queued."""
+    uuids = doc["message_uuid"]
+    assert isinstance(uuids, list)
+    reports = []
+    for i, uuid in enumerate(uuids):
+        if not isinstance(uuid, str) or not uuid.strip():
+            raise InputError("expected an id", provider=PROVIDER, field=f"message_uuid[{i}]")
+        reports.append(
+            Report(
+                provider=PROVIDER,
+                message_id=uuid.strip(),
+                channel=Channel.SMS,
+                codes=(NativeCode(kind="status", channel="sms", code="queued"),),
+                source="plivo.send_response",
+                raw=dict(doc),
+            )
+        )
+    return reports
 
 
 def _one(doc: object, path: str) -> Report:
@@ -80,6 +114,13 @@ def _one(doc: object, path: str) -> Report:
             provider=PROVIDER,
             field=path.rstrip(".") or None,
         )
+    kind = api_kind(doc)
+    if kind == "message":
+        report = _message_report(as_message_callback(doc), path)
+        return msgspec.structs.replace(report, source="plivo.message_object", raw=dict(doc))
+    if kind == "call":
+        report = call_report(as_call_callback(doc), path)
+        return msgspec.structs.replace(report, source="plivo.call_object", raw=dict(doc))
     if "MessageUUID" in doc or ("Status" in doc and "CallUUID" not in doc):
         return _message_report(doc, path)
     if is_dial_event(doc):
