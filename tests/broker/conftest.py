@@ -52,11 +52,6 @@ def stream_url() -> Iterator[StreamUrl]:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def jsm() -> AsyncIterator[JetStreamManager]:
     """JetStream's management API on a connection of the test's own."""
     nc = await nats.connect(NATS_URL)

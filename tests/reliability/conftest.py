@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from dlrkit.store.engine import engine_for
-from tests.broker.conftest import anyio_backend, stream_url
+from tests.broker.conftest import stream_url
 from tests.store.conftest import PG_URL, in_schema
 
-__all__ = ["anyio_backend", "pg_schema", "stream_url"]
+__all__ = ["pg_schema", "stream_url"]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ demand."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,23 +24,12 @@ from starlette.routing import Route
 from dlrkit.sandbox import create_app
 from dlrkit.sandbox.runtime import Sandbox, SandboxSettings
 from dlrkit.sandbox.scenario import Scenario
+from tests.service.conftest import free_port
 
 INFOBIP_AUTH = {"Authorization": "App sandbox-infobip-key"}
 PLIVO_ID = "MASANDBOX00000000000"
 PLIVO_AUTH = ("MASANDBOX00000000000", "sandbox-plivo-auth-token")
 SMSP_KEY = "sandbox-smspartner-key"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -4,10 +4,6 @@ loopback port, the service configured with the secrets the sandbox signs with by
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,8 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.sandbox.conftest import free_port
-from tests.service.conftest import LiveServer, dlrkit, live_server
+from tests.service.conftest import LiveServer, dlrkit, free_port, live_process, live_server
 
 # What `dlrkit serve` needs to accept the sandbox's default callbacks (docs/sandbox.md).
 SERVE_ENV = {
@@ -31,39 +26,10 @@ SERVE_ENV = {
 def live_sandbox(*args: str) -> Iterator[LiveServer]:
     """`dlrkit sandbox` on a free loopback port, stopped (SIGTERM) on exit."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dlrkit", "sandbox", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=dict(os.environ),
-    )
-    server = LiveServer(f"http://127.0.0.1:{port}", process)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(
-                    "dlrkit sandbox exited early: "
-                    + (process.stdout.read() if process.stdout else "")
-                )
-            try:
-                if httpx.get(server.url + "/_sandbox/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("dlrkit sandbox did not answer within 30 s")
-            time.sleep(0.1)
+    with live_process(
+        "sandbox", "--port", str(port), *args, port=port, health="/_sandbox/health", env={}
+    ) as server:
         yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            server.output = process.communicate(timeout=15)[0]
-        except subprocess.TimeoutExpired:
-            process.kill()
-            server.output = process.communicate()[0]
 
 
 @contextmanager

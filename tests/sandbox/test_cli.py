@@ -98,11 +98,6 @@ async def test_fire_posts_signed_native_reports(
     assert len({value for _, value in stream(receiver.calls)}) == 2  # both fates of the mix
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.anyio
 async def test_fire_counts_refusals_and_unreachable_receivers(receiver: Receiver) -> None:
     receiver.answer = 403

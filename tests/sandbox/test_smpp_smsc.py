@@ -13,7 +13,6 @@ import asyncio
 import json
 import re
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from dlrkit.sandbox.smpp_outcomes import status_code
 from dlrkit.sandbox.smpp_receipts import Forwarder
 from dlrkit.sandbox.smpp_serve import SmscServer, main, parse_account
 from dlrkit.sandbox.smpp_smsc import Account, Smsc
+from tests.service.conftest import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -51,11 +51,6 @@ RECEIPT_RE = re.compile(
     r" stat:(?P<stat>[A-Z]{7}) err:(?P<err>\d{3}) text:(?P<text>.*)"
 )
 TLV_RECEIPTED_ID, TLV_NETWORK_ERROR, TLV_STATE = 0x001E, 0x0423, 0x0427
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @asynccontextmanager
@@ -487,12 +482,6 @@ async def test_stopping_the_smsc_unbinds_its_esmes() -> None:
 # --- receipts forwarded to dlrkit's ingest service --------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class HttpRecorder:
     """A minimal HTTP server recording each request; the first `fail_first` get a 503."""
 
@@ -537,7 +526,7 @@ async def ingest_service(tmp_path: Path, token: str) -> AsyncIterator[tuple[str,
     app = create_app(
         Settings.from_env({"DLRKIT_DATA_DIR": str(tmp_path), "DLRKIT_SMPP_TOKEN": token})
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, "127.0.0.1", port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -660,7 +649,7 @@ def test_parse_account() -> None:
 
 @contextmanager
 def smsc_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "dlrkit.sandbox.smpp_serve", "--port", str(port), *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -754,7 +743,7 @@ async def _until(check: Callable[[], bool], what: str, log: Path, timeout: float
 async def test_kannel_submits_and_reads_the_receipts(tmp_path: Path) -> None:
     import httpx
 
-    ports = {"admin": _free_port(), "smsbox": _free_port(), "sendsms": _free_port()}
+    ports = {"admin": free_port(), "smsbox": free_port(), "sendsms": free_port()}
     async with HttpRecorder() as dlr, smsc_running() as server:
         conf = tmp_path / "kannel.conf"
         conf.write_text(KANNEL_CONF.format(dir=tmp_path, smsc=server.port, **ports))

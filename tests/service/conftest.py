@@ -109,11 +109,6 @@ def fixture_bytes(path: str) -> bytes:
 Poster = Callable[..., Awaitable[httpx.Response]]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # --- the real server process ------------------------------------------------------------------
 
 
@@ -144,42 +139,31 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(
-    data_dir: Path, *args: str, env: dict[str, str] | None = None
-) -> Iterator[LiveServer]:
-    """`dlrkit serve` on a free loopback port, stopped (SIGTERM) on exit."""
-    port = free_port()
+def live_process(*args: str, port: int, health: str, env: dict[str, str]) -> Iterator[LiveServer]:
+    """`python -m dlrkit ARGS` listening on loopback `port`, once GET `health` answers 200;
+    stopped (SIGTERM) on exit, its output then in `.output`."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dlrkit",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            *args,
-        ],
+        [sys.executable, "-m", "dlrkit", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **env},
     )
-    url = f"http://127.0.0.1:{port}"
-    server = LiveServer(url, process)
+    server = LiveServer(f"http://127.0.0.1:{port}", process)
+    name = f"dlrkit {args[0]}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise AssertionError("dlrkit serve exited early")
+                output = process.stdout.read() if process.stdout else ""
+                raise AssertionError(f"{name} exited early: {output}")
             try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(server.url + health, timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError("dlrkit serve did not answer /healthz within 30 s")
+                raise AssertionError(f"{name} did not answer {health} within 30 s")
             time.sleep(0.1)
         yield server
     finally:
@@ -190,3 +174,23 @@ def live_server(
         except subprocess.TimeoutExpired:
             process.kill()
             server.output = process.communicate()[0]
+
+
+@contextmanager
+def live_server(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """`dlrkit serve` on a free loopback port, stopped (SIGTERM) on exit."""
+    port = free_port()
+    with live_process(
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        *args,
+        port=port,
+        health="/healthz",
+        env=env or {},
+    ) as server:
+        yield server
