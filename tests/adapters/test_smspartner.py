@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlrkit import Catalog
+from dlrkit import Catalog, normalize
 from dlrkit.adapters import smspartner
 from dlrkit.errors import InputError
-from dlrkit.outcome import Channel, NativeCode, Report
+from dlrkit.outcome import Channel, NativeCode, Reason, Report, State
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "smspartner"
 FORM = "application/x-www-form-urlencoded"
@@ -304,3 +304,32 @@ def test_dlr_shaped_forms(doc: dict[str, str]) -> None:
 @given(st.binary(), st.sampled_from([None, FORM, "application/json"]))
 def test_any_bytes(body: bytes, ctype: str | None) -> None:
     _check(body, ctype)
+
+
+# --- published shapes: the send answer, a failed entry in French --------------------------------
+
+
+def test_send_answer_is_accepted_with_its_cost_and_parts() -> None:
+    (o,) = normalize((FIXTURES / "send_response.json").read_bytes())  # auto-detected
+    assert o.provider == "smspartner"
+    assert o.message_id == "5180233"  # sent as 5.180233e+06
+    assert (o.state, o.final, o.reason) == (State.ACCEPTED, False, Reason.NONE)
+    assert o.decided_by == "catalog:smspartner:dlr_status:sms:ACCEPTD"
+    assert (o.price, o.currency, o.segments) == (0.045, "EUR", 1)
+    assert o.source == "smspartner.send_response"
+
+
+def test_send_answer_without_an_id_is_refused() -> None:
+    with pytest.raises(InputError) as exc:
+        smspartner.parse(b'{"success": true, "code": 200, "nb_sms": 1}')
+    assert exc.value.field == "message_id"
+
+
+def test_multi_status_with_a_french_not_found_entry() -> None:
+    delivered, missing = normalize((FIXTURES / "multi_status_not_found.json").read_bytes())
+    assert (delivered.message_id, delivered.state) == ("5180233", State.DELIVERED)
+    assert delivered.done_at == "2023-11-17T10:00:06Z"  # Unix seconds, UTC
+    assert missing.message_id == "5180234"
+    assert missing.codes[0].entry == "smspartner:api_error:status_retrieval:4"
+    assert missing.codes[0].name == "Numéro introuvable"
+    assert missing.unknown_codes == ()

@@ -42,6 +42,8 @@ def text(doc: Mapping[str, object], name: str, provider: str, path: str = "") ->
         if value.bit_length() > _MAX_ID_BITS:
             raise InputError("integer too large", provider=provider, field=path + name)
         return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))  # an id some JSON encoders write as 5.180233e+06
     raise InputError(
         f"expected text, got {type(value).__name__}", provider=provider, field=path + name
     )

@@ -13,6 +13,9 @@ Formats, from SMSPartner's documentation (docpartner.dev, "API > SMS Partner"):
 * delivery reports posted to the `urlDlr` given at sending ("Single Send"): form or query
   parameters, or JSON, read with the same names as a status entry, plus the aliases msgId,
   message_id, phone_number, statut, statusDate. The page shows no example of its own.
+* the send answer, JSON: {"success": true, "code": 200, "message_id", "nb_sms", "cost",
+  "currency", "scheduledDeliveryDate"}: the message was accepted (read as the ACCEPTD word);
+  message_id may come as a number written in exponent form (2.264102e+06).
 * error answers, JSON: {"success": false, "code": 10, "message": "Invalid API key"}, and for
   code 9 a list of {"elementId", "message"} under "error" (or "errors", both are documented).
   Codes per endpoint: "Error Codes" (seed 003).
@@ -128,8 +131,31 @@ def _one(doc: object, path: str, endpoint: str, message_id: str | None) -> list[
         "code" in doc and f.present(doc, *_STATUS_KEYS) is None and "success" not in doc
     ):
         return [_error_report(doc, path, endpoint, message_id)]
+    if doc.get("success") is True and f.present(doc, *_STATUS_KEYS) is None:
+        return [_send_answer(doc, path, endpoint, message_id)]
     source = "smspartner.status" if "success" in doc else "smspartner.dlr"
     return [_status_report(doc, path, source, message_id)]
+
+
+def _send_answer(
+    doc: Mapping[str, object], path: str, endpoint: str, default_id: str | None
+) -> Report:
+    """A successful send answer: SMSPartner took the message (ACCEPTD), nothing more yet."""
+    message_id = _id(doc, path) or default_id
+    if message_id is None:
+        raise InputError("missing", provider=PROVIDER, field=path + "message_id")
+    price = f.number(doc, "cost", PROVIDER, path)
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=_ENDPOINT_CHANNEL.get(endpoint, Channel.SMS),
+        codes=(NativeCode(kind="dlr_status", channel="sms", code="ACCEPTD"),),
+        price=price,
+        currency=f.text(doc, "currency", PROVIDER, path) if price is not None else None,
+        segments=f.integer(doc, "nb_sms", PROVIDER, path),
+        source="smspartner.send_response",
+        raw=dict(doc),
+    )
 
 
 def _entry(item: object, path: str, default_id: str | None) -> Report:
