@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
@@ -25,7 +25,19 @@ from dlrkit.outcome import Outcome
 from dlrkit.policy import Failover, PolicyConfig, advise
 from dlrkit.recipients import parse_recipient
 from dlrkit.service.openapi import json_response as doc_json
-from dlrkit.service.queries import _ERRORS, Provider, _ask, _iso, require_key, store_of
+from dlrkit.service.queries import (
+    _ERRORS,
+    MESSAGE_ERRORS,
+    Cursor,
+    IdProvider,
+    MessageId,
+    PageSize,
+    _ask,
+    _iso,
+    message_of,
+    require_key,
+    store_of,
+)
 from dlrkit.service.responses import ApiError, json_response
 from dlrkit.service.settings import Settings
 from dlrkit.store.base import SuppressionEntry, SuppressionFilter
@@ -120,30 +132,23 @@ Recipient = Annotated[str, Query(min_length=1, max_length=255, description="E.16
     tags=["decisions"],
     responses={
         "200": doc_json("AdviceAnswer", "Retry advice for the message's current outcome."),
-        "404": doc_json("Error", "No report about this message."),
-        "409": doc_json("Error", "The id is known at several providers: pass ?provider=."),
+        **MESSAGE_ERRORS,
     },
 )
 async def get_advice(
     request: Request,
-    message_id: Annotated[str, Path(min_length=1, max_length=256)],
-    provider: Annotated[
-        Provider | None, Query(description="whose message id this is, if ids collide")
-    ] = None,
+    message_id: MessageId,
+    provider: IdProvider = None,
     attempt: Annotated[
         int, Query(ge=1, le=100, description="which try the outcome was (1: first send)")
     ] = 1,
 ) -> Response:
     """What to do next with a message: retry now, later, after a fix, or never; failover hints;
     whether to suppress its recipient."""
-    store = store_of(request)
-    found = await _ask(store.message(message_id, provider), "message_id", conflict="provider")
-    if found is None:
-        raise ApiError(404, f"no report about message {message_id!r}", "message_id")
-    outcome = found.outcome
+    outcome = (await message_of(request, message_id, provider)).outcome
     entry = None
     if outcome.recipient:
-        entry = await _ask(store.check_suppression(outcome.recipient), "recipient")
+        entry = await _ask(store_of(request).check_suppression(outcome.recipient), "recipient")
     catalog = request.app.state.ingest.catalog
     answer = advice_for(outcome, catalog, policy_of(request), attempt=attempt, suppressed=entry)
     return json_response(answer)
@@ -162,8 +167,8 @@ async def list_suppressions(
         Literal["auto", "manual"] | None, Query(description="auto: a report caused it")
     ] = None,
     active: Annotated[bool, Query(description="only those in force now")] = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
+    limit: PageSize = 100,
+    cursor: Cursor = None,
 ) -> Response:
     """The suppression list, one page at a time (pass next_cursor back as cursor)."""
     flt = SuppressionFilter(

@@ -25,7 +25,8 @@ from dlrkit.insights.period import Period, resolve
 from dlrkit.outcome import Channel
 from dlrkit.service.decide import AdviceAnswer, SuppressionCheck
 from dlrkit.service.openapi import json_response as doc_json
-from dlrkit.service.queries import _ERRORS, Provider, _ask, require_key, store_of
+from dlrkit.service.openapi import struct_schemas
+from dlrkit.service.queries import _ERRORS, Country, PageSize, Provider, _ask, require_key, store_of
 from dlrkit.service.responses import ApiError, json_response
 from dlrkit.store.base import (
     DeliveryRate,
@@ -55,9 +56,7 @@ async def insight_filter(
     ] = None,
     provider: Provider | None = None,
     channel: Channel | None = None,
-    country: Annotated[
-        str | None, Query(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
-    ] = None,
+    country: Country = None,
 ) -> InsightFilter:
     """The period and traffic filters shared by every insight route."""
     try:
@@ -108,7 +107,7 @@ async def failures(
     request: Request,
     flt: Filter,
     by: Annotated[Dimension, Query(description="the dimension to break failures down by")],
-    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    limit: PageSize = 20,
 ) -> Response:
     """Final, not delivered messages (undelivered, rejected, expired) by reason, native code,
     provider, channel, country or operator."""
@@ -135,34 +134,21 @@ async def latency(request: Request, flt: Filter) -> Response:
         "200": doc_json("UnknownCodes", "Codes to add to the catalog, most reported first.")
     },
 )
-async def unknown_codes(
-    request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 50
-) -> Response:
+async def unknown_codes(request: Request, limit: PageSize = 50) -> Response:
     """Native codes seen in reports that the catalog does not know (over all time)."""
     found = await _ask(store_of(request).unknown_codes(limit=limit), "limit")
     return json_response(UnknownCodes(items=tuple(found)))
 
 
-def _any_value(t: type) -> dict[str, Any]:
-    if t is object:  # raw payload values: any JSON value
-        return {"description": "any JSON value"}
-    raise NotImplementedError(t)
-
-
 def components() -> dict[str, Any]:
     """JSON Schemas of the insight and decision answers, for `components/schemas`."""
-    _, schemas = msgspec.json.schema_components(
-        (
-            DeliveryRate,
-            Failures,
-            Latency,
-            UnknownCodes,
-            AdviceAnswer,
-            SuppressionCheck,
-            SuppressionEntry,
-            SuppressionPage,
-        ),
-        schema_hook=_any_value,
-        ref_template="#/components/schemas/{name}",
+    return struct_schemas(
+        DeliveryRate,
+        Failures,
+        Latency,
+        UnknownCodes,
+        AdviceAnswer,
+        SuppressionCheck,
+        SuppressionEntry,
+        SuppressionPage,
     )
-    return schemas

@@ -313,12 +313,17 @@ def _any_value(t: type) -> dict[str, Any]:
     raise NotImplementedError(t)
 
 
+def struct_schemas(*types: type) -> dict[str, Any]:
+    """JSON Schemas of msgspec structs (and of those they refer to), for `components/schemas`."""
+    _, schemas = msgspec.json.schema_components(
+        types, schema_hook=_any_value, ref_template="#/components/schemas/{name}"
+    )
+    return schemas
+
+
 def components() -> dict[str, Any]:
     """Schemas referenced by hand-written responses: Error, WebhookAck, and the store records."""
-    _, schemas = msgspec.json.schema_components(
-        (Message, Page), schema_hook=_any_value, ref_template="#/components/schemas/{name}"
-    )
-    return {**schemas, "Error": ERROR_SCHEMA, "WebhookAck": ACK_SCHEMA}
+    return {**struct_schemas(Message, Page), "Error": ERROR_SCHEMA, "WebhookAck": ACK_SCHEMA}
 
 
 def json_response(ref: str, description: str) -> dict[str, Any]:

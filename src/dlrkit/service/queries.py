@@ -21,7 +21,7 @@ from dlrkit.recipients import parse_recipient
 from dlrkit.service.ingest import StoreSink
 from dlrkit.service.openapi import json_response as doc_json
 from dlrkit.service.responses import ApiError, StorageUnavailable, json_response
-from dlrkit.store.base import ApiKey, OutcomeFilter, Store
+from dlrkit.store.base import ApiKey, Message, OutcomeFilter, Store
 from dlrkit.vocab import Reason, State
 
 T = TypeVar("T")
@@ -41,6 +41,18 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     "422": doc_json("Error", "A parameter is invalid; `field` names it."),
     "503": doc_json("Error", "Storage unavailable."),
 }
+# Parameters of several routes (queries, decisions, insights).
+MessageId = Annotated[str, Path(min_length=1, max_length=256)]
+IdProvider = Annotated[
+    Provider | None, Query(description="whose message id this is, if ids collide")
+]
+Country = Annotated[str | None, Query(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")]
+PageSize = Annotated[int, Query(ge=1, le=1000)]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=1024)]
+MESSAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    "404": doc_json("Error", "No report about this message."),
+    "409": doc_json("Error", "The id is known at several providers: pass ?provider=."),
+}
 
 
 async def _ask(answer: Awaitable[T], field: str, *, conflict: str | None = None) -> T:
@@ -58,6 +70,16 @@ async def _ask(answer: Awaitable[T], field: str, *, conflict: str | None = None)
 def store_of(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
+
+
+async def message_of(request: Request, message_id: str, provider: str | None) -> Message:
+    """The stored message, or a 404 (unknown), 409 (known at several providers: say which)."""
+    found = await _ask(
+        store_of(request).message(message_id, provider), "message_id", conflict="provider"
+    )
+    if found is None:
+        raise ApiError(404, f"no report about message {message_id!r}", "message_id")
+    return found
 
 
 async def require_key(
@@ -102,24 +124,14 @@ keyed = APIRouter(dependencies=[Depends(require_key)], responses=_ERRORS)
         "200": doc_json(
             "Message", "The message's current outcome and every report received about it."
         ),
-        "404": doc_json("Error", "No report about this message."),
-        "409": doc_json("Error", "The id is known at several providers: pass ?provider=."),
+        **MESSAGE_ERRORS,
     },
 )
 async def get_message(
-    request: Request,
-    message_id: Annotated[str, Path(min_length=1, max_length=256)],
-    provider: Annotated[
-        Provider | None, Query(description="whose message id this is, if ids collide")
-    ] = None,
+    request: Request, message_id: MessageId, provider: IdProvider = None
 ) -> Response:
     """The outcome of one message and its history of reports."""
-    found = await _ask(
-        store_of(request).message(message_id, provider), "message_id", conflict="provider"
-    )
-    if found is None:
-        raise ApiError(404, f"no report about message {message_id!r}", "message_id")
-    return json_response(found)
+    return json_response(await message_of(request, message_id, provider))
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -148,14 +160,12 @@ async def list_outcomes(
     channel: Channel | None = None,
     state: State | None = None,
     reason: Reason | None = None,
-    country: Annotated[
-        str | None, Query(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
-    ] = None,
+    country: Country = None,
     recipient: Annotated[
         str | None, Query(min_length=1, max_length=64, description="E.164 or as reported")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
+    limit: PageSize = 100,
+    cursor: Cursor = None,
 ) -> Response:
     """Outcomes matching every given filter, one page at a time."""
     if since and until and since >= until:
