@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlrkit import Catalog
+from dlrkit import Catalog, normalize
 from dlrkit.adapters import smpp
 from dlrkit.errors import InputError
-from dlrkit.outcome import Channel, NativeCode, Report
+from dlrkit.outcome import Channel, NativeCode, Outcome, Reason, Report, State
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "smpp"
 
@@ -675,3 +675,66 @@ def test_generated_receipts_round_trip(message_id: str, word: str, code: int) ->
     assert report.codes[0] == stat(word)
     assert report.codes[1:] == ((err(code),) if code else ())
     assert report.raw["err"] == f"{code:03d}"
+
+
+# --- published variants: long state names, Jasmin's HTTP receipts, Kannel's dlr-url ------------
+
+
+def outcome(name: str) -> Outcome:
+    (found,) = normalize(body(name))  # auto-detected
+    (given,) = normalize(body(name), provider="smpp")
+    assert (found.message_id, found.state, found.decided_by) == (
+        given.message_id,
+        given.state,
+        given.decided_by,
+    )
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "word", "expected"),
+    [
+        ("long_state_name_delivered.txt", "DELIVERED", State.DELIVERED),
+        ("long_state_name_undeliverable.txt", "UNDELIVERABLE", State.UNDELIVERED),
+    ],
+)
+def test_stat_written_as_the_long_state_name(name: str, word: str, expected: State) -> None:
+    o = outcome(name)
+    assert (o.state, o.final) == (expected, True)
+    assert o.codes[0].name == word
+    assert f"smpp:dlr_status:receipt:{word}" not in o.unknown_codes
+
+
+def test_jasmin_level1_receipt_is_the_submit_answer() -> None:
+    o = outcome("jasmin_dlr_level1_ok.form")
+    assert o.message_id == "16fd2706-8baf-433b-82eb-8c7fada847da"
+    assert (o.state, o.final) == (State.ACCEPTED, False)
+    assert o.decided_by == "catalog:smpp:api_error:command_status:0"
+    assert o.source == "smpp.jasmin_dlr"
+
+
+def test_jasmin_level1_error_is_a_rejection() -> None:
+    o = outcome("jasmin_dlr_level1_rejected.form")
+    assert (o.state, o.final, o.reason) == (State.REJECTED, True, Reason.RECIPIENT_INVALID)
+    assert o.codes[0].name == "ESME_RINVDSTADR"
+
+
+def test_jasmin_level3_receipt_carries_the_receipt_fields() -> None:
+    o = outcome("jasmin_dlr_level3_undeliv.form")
+    assert (o.state, o.final) == (State.UNDELIVERED, True)
+    assert (o.sent_at, o.done_at) == ("2023-11-17T10:30:00Z", "2023-11-17T10:31:00Z")
+    assert o.raw["id_smsc"] == "2567"
+    assert o.unknown_codes == ("smpp:error:receipt_err:1",)  # err: is the SMSC's own
+
+
+def test_jasmin_receipt_without_an_id_is_refused() -> None:
+    with pytest.raises(InputError) as exc:
+        smpp.parse(b"id=&message_status=DELIVRD&level=3")
+    assert exc.value.field == "id"
+
+
+def test_receipt_forwarded_in_a_dlr_url_parameter() -> None:
+    o = outcome("kannel_dlr_url_answer.form")
+    assert (o.message_id, o.state, o.final) == ("0A1B2C3D", State.DELIVERED, True)
+    assert o.raw["ref"] == "order-5521"
+    assert o.source == "smpp.forwarded_receipt"

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 
 import msgspec
 
+from dlrkit.adapters import _smpp_jasmin as jasmin
+from dlrkit.adapters._smpp_jasmin import is_jasmin_dlr
 from dlrkit.adapters._smpp_profile import (
     DEFAULT_PROFILE,
     ErrRef,
@@ -65,11 +67,30 @@ def detect(doc: object) -> bool:
         return looks_like_receipt(doc)
     if not isinstance(doc, Mapping):
         return False
+    if is_jasmin_dlr(doc):
+        return True
     fields = flatten(doc)
     if get_field(fields, "receipted_message_id") not in (None, ""):
         return True
     sm = get_field(fields, "short_message")
-    return isinstance(sm, str) and "stat:" in unhex_text(sm).lower()
+    if isinstance(sm, str) and "stat:" in unhex_text(sm).lower():
+        return True
+    return sm is None and embedded_receipt(doc) is not None
+
+
+def embedded_receipt(doc: Mapping[str, object]) -> str | None:
+    """The receipt text a gateway's callback forwards under a name of the user's choosing.
+
+    Kannel's dlr-url, for one, is a URL template: `?ref=...&answer=%A` puts the SMSC's receipt
+    text in whatever parameter the user named. The first value that reads as a receipt
+    (starting "id:" and holding a "stat:") is taken.
+    """
+    for value in doc.values():
+        if isinstance(value, str):
+            text = value.strip()
+            if text[:3].lower() == "id:" and "stat:" in text.lower():
+                return text
+    return None
 
 
 def parse(
@@ -108,6 +129,15 @@ def parse_doc(doc: object, profile: ReceiptProfile | None = None) -> list[Report
     if isinstance(doc, str):
         return [parse_text(doc, profile)]
     if isinstance(doc, Mapping):
+        if is_jasmin_dlr(doc):
+            return [parse_jasmin(doc, profile)]
+        fields = flatten(doc)
+        receipt = embedded_receipt(doc)
+        no_fields = get_field(fields, "receipted_message_id") in (None, "")
+        if receipt is not None and no_fields and get_field(fields, "short_message") is None:
+            report = parse_text(receipt, profile)
+            raw = {str(k): plain(v) for k, v in doc.items()} | report.raw
+            return [msgspec.structs.replace(report, source="smpp.forwarded_receipt", raw=raw)]
         return [parse_fields(doc, profile)]
     if isinstance(doc, list):
         out: list[Report] = []
@@ -141,6 +171,32 @@ def parse_text(text: str, profile: ReceiptProfile | None = None, *, path: str = 
     _note_profile(raw, profile, matched)
     codes = _stat_code(fields) + _err_code(fields, prof, raw)
     return _report(message_id, codes, fields, prof, raw, source="smpp.receipt")
+
+
+def parse_jasmin(
+    doc: Mapping[str, object], profile: ReceiptProfile | None = None, *, path: str = ""
+) -> Report:
+    """One Jasmin HTTP delivery receipt (`_smpp_jasmin`)."""
+    prof = profile or DEFAULT_PROFILE
+    message_id = jasmin.required_id(doc, path)
+    status = text_value(doc.get("message_status"), f"{path}message_status")
+    fields = jasmin.receipt_fields(doc, path)
+    raw: dict[str, object] = {str(k): plain(v) for k, v in doc.items()}
+    _note_profile(raw, profile, False)
+    command = jasmin.command_status(status)
+    codes = [command] if command is not None else _stat_code({"stat": status})
+    codes += _err_code(fields, prof, raw)
+    sent_at, done_at = jasmin.times(fields, prof)
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=Channel.SMS,
+        codes=tuple(codes),
+        sent_at=sent_at,
+        done_at=done_at,
+        source="smpp.jasmin_dlr",
+        raw=raw,
+    )
 
 
 def parse_fields(
@@ -205,9 +261,24 @@ def _report(
     )
 
 
+# Some SMSCs write the message state's long name in `stat:` (the names of SMPP 3.4 section
+# 5.2.28) instead of the receipt's seven-letter word; UNDELIVERED is a common misspelling.
+_LONG_STATS = {
+    "DELIVERED": "DELIVRD",
+    "UNDELIVERABLE": "UNDELIV",
+    "UNDELIVERED": "UNDELIV",
+    "ACCEPTED": "ACCEPTD",
+    "REJECTED": "REJECTD",
+}
+
+
 def _stat_code(fields: Mapping[str, str]) -> list[NativeCode]:
     stat = fields.get("stat", "").strip().upper()
-    return [NativeCode(kind="dlr_status", channel="receipt", code=stat)] if stat else []
+    if not stat:
+        return []
+    if stat in _LONG_STATS:
+        return [NativeCode(kind="dlr_status", channel="receipt", code=_LONG_STATS[stat], name=stat)]
+    return [NativeCode(kind="dlr_status", channel="receipt", code=stat)]
 
 
 def _err_code(
