@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import typing
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -20,16 +21,16 @@ from dlrkit.catalog.model import (
     KINDS_WITH_STATE,
     CompiledCatalog,
     Entry,
-    Kind,
     Source,
-    StandardLink,
 )
 from dlrkit.catalog.registry import NAMESPACES
 from dlrkit.errors import CatalogError
-from dlrkit.vocab import Party, Reason, Retry, State
+from dlrkit.vocab import Retry
 
 FORMAT = 1
 HEADER_KEYS = frozenset({"provider", "kind", "channel"})
+# The keys of a data file's [[entry]]: fields of `Entry` (the others are derived: relations,
+# migration, conflicts) and `kind`/`channel`, which may also come from the file's header.
 ENTRY_KEYS = frozenset(
     {
         "code",
@@ -56,30 +57,21 @@ REF_RE = re.compile(r"^(?P<provider>[a-z0-9]+):(?P<channel>[a-z_]+):(?P<code>[A-
 MIN_TEXT = 12  # a description or action shorter than this says nothing
 
 
-class _EntrySchema(msgspec.Struct, forbid_unknown_fields=True):
-    """The types a data file's entry must have (checked with msgspec at build time)."""
+def _entry_schema() -> type[msgspec.Struct]:
+    """The types an entry of a data file must have, checked with msgspec at build time: those of
+    `Entry`'s fields (a NamedTuple, cheap to import at run time, where nothing is checked), and
+    only plain values in `extra`. The loader adds `provider`, `file` and `row`."""
+    types = typing.get_type_hints(Entry)
+    types["extra"] = dict[str, str | int | bool]
+    defaults = Entry._field_defaults
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+        (name, types[name], defaults[name]) if name in defaults else (name, types[name])
+        for name in sorted(ENTRY_KEYS | {"provider", "file", "row"})
+    ]
+    return msgspec.defstruct("EntrySchema", fields, kw_only=True, forbid_unknown_fields=True)
 
-    provider: str
-    kind: Kind
-    channel: str
-    code: int | str
-    description: str
-    action: str
-    reason: Reason
-    retry: Retry
-    party: Party
-    file: str
-    row: int
-    name: str | None = None
-    group_id: int | None = None
-    group_name: str | None = None
-    permanent: bool | None = None
-    state: State | None = None
-    retry_after: int | None = None
-    standard: StandardLink | None = None
-    sources: tuple[str, ...] = ()
-    quirk: str | None = None
-    extra: dict[str, str | int | bool] = {}
+
+_EntrySchema = _entry_schema()
 
 
 def _entry_lines(text: str) -> list[int]:
