@@ -51,6 +51,22 @@ class Service:
         _, secret = await self.store.create_key(name)
         return secret
 
+    async def load_samples(self) -> None:
+        """Post the Infobip SMS fixture (3 messages to France: delivered; absent subscriber;
+        unknown subscriber) and three SMPP receipts (delivered; undelivered err 034; expired)."""
+        r = await self.client.post(
+            "/webhooks/infobip",
+            content=fixture_bytes("infobip/sms_report_v2.json"),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer ib-bearer-1"},
+        )
+        assert r.json()["accepted"] == 3
+        r = await self.client.post(
+            "/webhooks/smpp",
+            content=fixture_bytes("smpp/batch.txt"),
+            headers={"Content-Type": "text/plain", "X-DLR-Token": "smpp-shared-token"},
+        )
+        assert r.json()["accepted"] == 3
+
     async def metric(self, name: str, **labels: str) -> float:
         """The value of one sample of /metrics (parsed with prometheus-client's own parser)."""
         text = (await self.client.get("/metrics")).text

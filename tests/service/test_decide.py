@@ -11,26 +11,14 @@ import pytest
 
 from dlrkit.service.settings import Settings
 from dlrkit.store import Store, open_store
-from tests.service.conftest import ACCOUNT_ENV, Service, ServiceFactory, fixture_bytes
+from tests.service.conftest import ACCOUNT_ENV, Service, ServiceFactory
 
 pytestmark = pytest.mark.anyio
 
-INFOBIP = {"Content-Type": "application/json", "Authorization": "Bearer ib-bearer-1"}
-
 
 async def _load(svc: Service) -> dict[str, str]:
-    """Infobip SMS to France (delivered; absent subscriber; unknown subscriber) and three SMPP
-    receipts (delivered; undelivered err 034; expired). Returns the API key header."""
-    r = await svc.client.post(
-        "/webhooks/infobip", content=fixture_bytes("infobip/sms_report_v2.json"), headers=INFOBIP
-    )
-    assert r.json()["accepted"] == 3
-    r = await svc.client.post(
-        "/webhooks/smpp",
-        content=fixture_bytes("smpp/batch.txt"),
-        headers={"Content-Type": "text/plain", "X-DLR-Token": "smpp-shared-token"},
-    )
-    assert r.json()["accepted"] == 3
+    """The sample reports (`Service.load_samples`); the API key header."""
+    await svc.load_samples()
     return {"X-API-Key": await svc.api_key()}
 
 

@@ -16,25 +16,14 @@ import pytest
 
 from dlrkit.cli.decide_parser import REASONS
 from dlrkit.vocab import Reason
-from tests.service.conftest import dlrkit, fixture_bytes
+from tests.service.conftest import dlrkit
 
 
 @pytest.fixture
 async def data_dir(service_factory: Callable[..., Any], tmp_path: Path) -> Path:
     """A data directory whose store received the Infobip SMS fixture and three SMPP receipts."""
     async with service_factory() as svc:
-        r = await svc.client.post(
-            "/webhooks/infobip",
-            content=fixture_bytes("infobip/sms_report_v2.json"),
-            headers={"Content-Type": "application/json", "Authorization": "Bearer ib-bearer-1"},
-        )
-        assert r.json()["accepted"] == 3
-        r = await svc.client.post(
-            "/webhooks/smpp",
-            content=fixture_bytes("smpp/batch.txt"),
-            headers={"Content-Type": "text/plain", "X-DLR-Token": "smpp-shared-token"},
-        )
-        assert r.json()["accepted"] == 3
+        await svc.load_samples()
     return tmp_path / "svc0"
 
 

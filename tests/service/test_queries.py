@@ -7,30 +7,14 @@ import re
 
 import pytest
 
-from tests.service.conftest import Service, fixture_bytes
+from tests.service.conftest import Service
 
 pytestmark = pytest.mark.anyio
-
-INFOBIP = {"Content-Type": "application/json", "Authorization": "Bearer ib-bearer-1"}
-
-
-async def _load(svc: Service) -> None:
-    """Infobip SMS (3 messages to France: 1 delivered, 2 undelivered) and SMPP receipts (3)."""
-    r = await svc.client.post(
-        "/webhooks/infobip", content=fixture_bytes("infobip/sms_report_v2.json"), headers=INFOBIP
-    )
-    assert r.json()["accepted"] == 3
-    r = await svc.client.post(
-        "/webhooks/smpp",
-        content=fixture_bytes("smpp/batch.txt"),
-        headers={"Content-Type": "text/plain", "X-DLR-Token": "smpp-shared-token"},
-    )
-    assert r.json()["accepted"] == 3
 
 
 @pytest.mark.parametrize("path", ["/outcomes", "/messages/msg-0001-delivered"])
 async def test_queries_require_a_valid_api_key(svc: Service, path: str) -> None:
-    await _load(svc)
+    await svc.load_samples()
     r = await svc.client.get(path)
     assert r.status_code == 401
     assert r.headers["www-authenticate"] == "Bearer"
@@ -50,7 +34,7 @@ async def test_queries_require_a_valid_api_key(svc: Service, path: str) -> None:
 
 
 async def test_message_outcome_and_history(svc: Service) -> None:
-    await _load(svc)
+    await svc.load_samples()
     key = {"X-API-Key": await svc.api_key()}
     r = await svc.client.get("/messages/msg-0002-absent", headers=key)
     assert r.status_code == 200
@@ -72,7 +56,7 @@ async def test_message_outcome_and_history(svc: Service) -> None:
 
 
 async def test_outcome_filters(svc: Service) -> None:
-    await _load(svc)
+    await svc.load_samples()
     key = {"X-API-Key": await svc.api_key()}
 
     async def ids(**params: str) -> list[str]:
@@ -96,7 +80,7 @@ async def test_outcome_filters(svc: Service) -> None:
 
 
 async def test_cursor_paging_visits_every_outcome_once(svc: Service) -> None:
-    await _load(svc)
+    await svc.load_samples()
     key = {"Authorization": f"Bearer {await svc.api_key()}"}
     seen: list[str] = []
     cursor: str | None = None
