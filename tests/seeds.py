@@ -72,6 +72,13 @@ def infobip_reference(source: str = "001") -> list[Row]:
             return
         kind, channel = section
         has_flag = kind == "error" and channel not in ("mobile_identity", "dlt")
+
+        def row(code: int, name: str | None, permanent: bool | None = None) -> Row:
+            group_id, group_name = (group[1], group[0]) if group else (None, None)
+            return Row(
+                "infobip", kind, channel, code, source, name, group_id, group_name, permanent
+            )
+
         i = 0
         while i < len(tokens):
             tok = tokens[i]
@@ -86,40 +93,19 @@ def infobip_reference(source: str = "001") -> list[Row]:
                     continue
                 name_tok = tokens[i + 2] if i + 2 < len(tokens) else ""
                 name = name_tok if _NAME_RE.match(name_tok) else None
-                rows.append(
-                    Row(
-                        "infobip",
-                        kind,
-                        channel,
-                        code,
-                        source,
-                        name,
-                        group[1] if group else None,
-                        group[0] if group else None,
-                        nxt == "true",
-                    )
-                )
+                rows.append(row(code, name, nxt == "true"))
                 i += 2
                 continue
             name = nxt if _NAME_RE.match(nxt) else None
             if name is None and source == "001":
                 i += 1
                 continue
-            row = Row(
-                "infobip",
-                kind,
-                channel,
-                code,
-                source,
-                name,
-                group[1] if group else None,
-                group[0] if group else None,
-            )
+            found = row(code, name)
             if channel == "dlt" and source == "001":
                 m = re.search(r"^(\d+) - ", "\n".join(tokens[i + 2 : i + 5]), re.M)
                 if m:
-                    row.extra["status_id"] = m.group(1)
-            rows.append(row)
+                    found.extra["status_id"] = m.group(1)
+            rows.append(found)
             i += 2 if name else 1
         tokens.clear()
 
