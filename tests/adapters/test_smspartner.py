@@ -333,3 +333,27 @@ def test_multi_status_with_a_french_not_found_entry() -> None:
     assert missing.codes[0].entry == "smspartner:api_error:status_retrieval:4"
     assert missing.codes[0].name == "Numéro introuvable"
     assert missing.unknown_codes == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "reason"),
+    [
+        ("voice_status_answered.json", State.DELIVERED, Reason.NONE),
+        ("voice_status_not_answered.json", State.UNDELIVERED, Reason.RECIPIENT_NO_ANSWER),
+        ("voice_status_undelivered.json", State.UNDELIVERED, Reason.UNKNOWN),
+    ],
+)
+def test_voice_partner_status_webhook(name: str, state: State, reason: Reason) -> None:
+    (o,) = normalize((FIXTURES / name).read_bytes())  # auto-detected
+    assert o.provider == "smspartner"
+    assert (o.channel, o.state, o.final, o.reason) == (Channel.VOICE, state, True, reason)
+    assert o.unknown_codes == ()
+    assert o.source == "smspartner.voice_status"
+    assert str(o.recipient).startswith("+336")
+    assert o.sent_at == "2025-06-10T12:20:00Z"  # French summer time, UTC+2
+
+
+def test_voice_partner_answered_call_times() -> None:
+    (o,) = normalize((FIXTURES / "voice_status_answered.json").read_bytes())
+    assert (o.message_id, o.done_at) == ("Qm7xT2pLk9vR4sWz8YbN1", "2025-06-10T12:20:31Z")
+    assert o.codes[0].name == "VOICE_ANSWERED"

@@ -16,6 +16,7 @@ Formats, from SMSPartner's documentation (docpartner.dev, "API > SMS Partner"):
 * the send answer, JSON: {"success": true, "code": 200, "message_id", "nb_sms", "cost",
   "currency", "scheduledDeliveryDate"}: the message was accepted (read as the ACCEPTD word);
   message_id may come as a number written in exponent form (2.264102e+06).
+* Voice Partner's status webhook for text-to-speech calls (`_smspartner_voice`).
 * error answers, JSON: {"success": false, "code": 10, "message": "Invalid API key"}, and for
   code 9 a list of {"elementId", "message"} under "error" (or "errors", both are documented).
   Codes per endpoint: "Error Codes" (seed 003).
@@ -36,6 +37,7 @@ from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dlrkit.adapters import _lenient as f
+from dlrkit.adapters._smspartner_voice import is_voice_status, voice_codes
 from dlrkit.adapters.base import decode_body
 from dlrkit.errors import InputError
 from dlrkit.outcome import Channel, NativeCode, Report
@@ -69,7 +71,7 @@ def detect(doc: object) -> bool:
         return bool(doc) and all(detect(item) for item in doc)
     if not isinstance(doc, Mapping) or any(key in doc for key in _FOREIGN_KEYS):
         return False
-    if any(key in doc for key in _LIST_KEYS):
+    if any(key in doc for key in _LIST_KEYS) or is_voice_status(doc):
         return True
     if isinstance(doc.get("success"), bool) and "code" in doc:
         return True
@@ -131,10 +133,27 @@ def _one(doc: object, path: str, endpoint: str, message_id: str | None) -> list[
         "code" in doc and f.present(doc, *_STATUS_KEYS) is None and "success" not in doc
     ):
         return [_error_report(doc, path, endpoint, message_id)]
+    if is_voice_status(doc) and _id(doc, path) is None:
+        return [_voice_report(doc, path)]
     if doc.get("success") is True and f.present(doc, *_STATUS_KEYS) is None:
         return [_send_answer(doc, path, endpoint, message_id)]
     source = "smspartner.status" if "success" in doc else "smspartner.dlr"
     return [_status_report(doc, path, source, message_id)]
+
+
+def _voice_report(doc: Mapping[str, object], path: str) -> Report:
+    """A Voice Partner status webhook (`_smspartner_voice`), under its campaignId."""
+    return Report(
+        provider=PROVIDER,
+        message_id=f.required(doc, "campaignId", PROVIDER, path),
+        channel=Channel.VOICE,
+        codes=voice_codes(doc, path),
+        recipient=f.text(doc, "phoneNumber", PROVIDER, path),
+        sent_at=_time(doc, "sendAt", path) if f.present(doc, "sendAt") else None,
+        done_at=_time(doc, "doneAt", path) if f.present(doc, "doneAt") else None,
+        source="smspartner.voice_status",
+        raw=dict(doc),
+    )
 
 
 def _send_answer(
