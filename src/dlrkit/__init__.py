@@ -9,8 +9,9 @@ Public names are imported on first use (PEP 562), so `import dlrkit` and the CLI
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dlrkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from dlrkit.catalog import Catalog, Entry
@@ -44,35 +45,30 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_HOME = {
-    "Catalog": "dlrkit.catalog",
-    "Entry": "dlrkit.catalog",
-    "CatalogError": "dlrkit.errors",
-    "DlrkitError": "dlrkit.errors",
-    "InputError": "dlrkit.errors",
-    "UnknownCodeError": "dlrkit.errors",
-    "Explanation": "dlrkit.explainer",
-    "explain": "dlrkit.explainer",
-    "translate": "dlrkit.explainer",
-    "normalize": "dlrkit.normalizer",
-    "Channel": "dlrkit.outcome",
-    "NativeCode": "dlrkit.outcome",
-    "Outcome": "dlrkit.outcome",
-    "Report": "dlrkit.outcome",
-    "Rules": "dlrkit.rules",
-    "Party": "dlrkit.vocab",
-    "Reason": "dlrkit.vocab",
-    "Retry": "dlrkit.vocab",
-    "State": "dlrkit.vocab",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        value = getattr(importlib.import_module(_HOME[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'dlrkit' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Catalog": "dlrkit.catalog",
+        "Entry": "dlrkit.catalog",
+        "CatalogError": "dlrkit.errors",
+        "DlrkitError": "dlrkit.errors",
+        "InputError": "dlrkit.errors",
+        "UnknownCodeError": "dlrkit.errors",
+        "Explanation": "dlrkit.explainer",
+        "explain": "dlrkit.explainer",
+        "translate": "dlrkit.explainer",
+        "normalize": "dlrkit.normalizer",
+        "Channel": "dlrkit.outcome",
+        "NativeCode": "dlrkit.outcome",
+        "Outcome": "dlrkit.outcome",
+        "Report": "dlrkit.outcome",
+        "Rules": "dlrkit.rules",
+        "Party": "dlrkit.vocab",
+        "Reason": "dlrkit.vocab",
+        "Retry": "dlrkit.vocab",
+        "State": "dlrkit.vocab",
+    },
+)
 
 
 def __dir__() -> list[str]:

@@ -12,8 +12,9 @@ docs/scaling.md describes the topology.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dlrkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from dlrkit.broker.base import Broker, BrokerError, Envelope
@@ -32,19 +33,16 @@ __all__ = [
     "Worker",
     "WorkerStats",
 ]
-_HOME = {
-    "Broker": "dlrkit.broker.base",
-    "BrokerError": "dlrkit.broker.base",
-    "Envelope": "dlrkit.broker.base",
-    "BrokerConfig": "dlrkit.broker.config",
-    "JetStream": "dlrkit.broker.jetstream",
-    "BrokerSink": "dlrkit.broker.sink",
-    "Worker": "dlrkit.broker.worker",
-    "WorkerStats": "dlrkit.broker.worker",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        return getattr(importlib.import_module(_HOME[name]), name)
-    raise AttributeError(f"module 'dlrkit.broker' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Broker": "dlrkit.broker.base",
+        "BrokerError": "dlrkit.broker.base",
+        "Envelope": "dlrkit.broker.base",
+        "BrokerConfig": "dlrkit.broker.config",
+        "JetStream": "dlrkit.broker.jetstream",
+        "BrokerSink": "dlrkit.broker.sink",
+        "Worker": "dlrkit.broker.worker",
+        "WorkerStats": "dlrkit.broker.worker",
+    },
+)

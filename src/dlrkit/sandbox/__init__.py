@@ -19,7 +19,9 @@ Modules: `app` (the ASGI app and admin endpoints), `runtime` (shared context), `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dlrkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from dlrkit.sandbox.app import create_app
@@ -29,18 +31,13 @@ if TYPE_CHECKING:
 
 __all__ = ["SandboxSettings", "Scenario", "create_app", "fire"]
 
-_HOMES = {
-    "create_app": "dlrkit.sandbox.app",
-    "fire": "dlrkit.sandbox.traffic",
-    "SandboxSettings": "dlrkit.sandbox.runtime",
-    "Scenario": "dlrkit.sandbox.scenario",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Import lazily: the SMPP modules and the CLI import this package without FastAPI's cost."""
-    if name in _HOMES:
-        import importlib
-
-        return getattr(importlib.import_module(_HOMES[name]), name)
-    raise AttributeError(f"module 'dlrkit.sandbox' has no attribute {name!r}")
+# Imported lazily: the SMPP modules and the CLI import this package without FastAPI's cost.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "create_app": "dlrkit.sandbox.app",
+        "fire": "dlrkit.sandbox.traffic",
+        "SandboxSettings": "dlrkit.sandbox.runtime",
+        "Scenario": "dlrkit.sandbox.scenario",
+    },
+)

@@ -10,18 +10,15 @@ Modules: `settings` (Settings from an environment mapping), `auth` (webhook auth
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dlrkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from dlrkit.service.app import create_app
     from dlrkit.service.settings import Settings
 
 __all__ = ["Settings", "create_app"]
-_HOME = {"Settings": "dlrkit.service.settings", "create_app": "dlrkit.service.app"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        return getattr(importlib.import_module(_HOME[name]), name)
-    raise AttributeError(f"module 'dlrkit.service' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__, {"Settings": "dlrkit.service.settings", "create_app": "dlrkit.service.app"}
+)
