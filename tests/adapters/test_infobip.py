@@ -692,3 +692,10 @@ def test_newer_error_answers_read_as_the_older_words() -> None:
     assert unauthorized.raw["errorCode"] == "E401"
     (other,) = infobip.parse(b'{"errorCode": "E500", "description": "x", "violations": []}')
     assert other.codes[0].code == "E500"  # not known: kept as reported
+
+
+def test_mms_report_is_an_mms_with_its_count() -> None:
+    o = outcome_of("mms_report.json")
+    assert (o.channel, o.state, o.final) == (Channel.MMS, State.DELIVERED, True)
+    assert (o.segments, o.price, o.currency) == (1, 0.05, "EUR")
+    assert o.source == "infobip.mms_report"

@@ -152,7 +152,7 @@ def _report(item: object, where: str, hint: Channel | None) -> Report:
         done_at=shp.iso_time(ended),
         price=price,
         currency=currency,
-        segments=result.sms_count if result.sms_count is not None else result.message_count,
+        segments=_first(result.sms_count, result.message_count, result.mms_count),
         source="infobip.report" if channel is Channel.OTHER else f"infobip.{channel}_report",
         raw=raw,
     )
@@ -191,6 +191,10 @@ def _seen_report(
         source="infobip.seen_report",
         raw=raw,
     )
+
+
+def _first(*counts: int | None) -> int | None:
+    return next((count for count in counts if count is not None), None)
 
 
 def _send_answer(doc: dict[str, object], hint: Channel | None) -> list[Report]:

@@ -89,6 +89,8 @@ def report_channel(raw: Mapping[str, object], result: Result) -> Channel:
     ):
         return Channel.VOICE
     recipient = text(result.to) or text(result.destination) or ""
+    if "mmsCount" in raw:  # MMS reports count MMS, not SMS, messages
+        return Channel.MMS
     if not _EMAIL_KEYS.isdisjoint(raw) or "@" in recipient:
         return Channel.EMAIL
     by_error = error_range_channel(code(result.error.id) if result.error else None)

@@ -68,6 +68,7 @@ class Result(_Shape):
     end_time: str | None = None
     sms_count: Int64 | None = None
     message_count: Int64 | None = None
+    mms_count: Int64 | None = None
     channel: str | None = None
     price: Price | None = None
     status: Status | None = None
