@@ -738,3 +738,13 @@ def test_receipt_forwarded_in_a_dlr_url_parameter() -> None:
     assert (o.message_id, o.state, o.final) == ("0A1B2C3D", State.DELIVERED, True)
     assert o.raw["ref"] == "order-5521"
     assert o.source == "smpp.forwarded_receipt"
+
+
+def test_node_smpp_pdu_with_wrapped_message_and_buffer_tlv() -> None:
+    o = outcome("node_smpp_deliver_sm.json")
+    assert o.message_id == "9F3A21C0"
+    assert (o.state, o.final, o.reason) == (State.UNDELIVERED, True, Reason.RECIPIENT_INVALID)
+    assert o.decided_by == "catalog:map:error:error:1"  # GSM network error 1, from the TLV
+    assert (o.recipient, o.sender) == ("+447700900123", "MyBrand")
+    assert o.done_at == "2023-11-17T10:31:00Z"
+    assert o.raw["network_error"] == {"type": 3, "type_name": "GSM", "code": 1}

@@ -135,11 +135,32 @@ def flatten(doc: Mapping[Any, object]) -> dict[Any, object]:
 
 
 def get_field(fields: Mapping[Any, object], name: str) -> object:
-    """A field under any of its spellings; None when absent or null."""
+    """A field under any of its spellings, unwrapped (`unwrap`); None when absent or null."""
     for alias in ALIASES[name]:
         if fields.get(alias) is not None:
-            return fields[alias]
+            return unwrap(fields[alias])
     return None
+
+
+def _octet(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255
+
+
+def unwrap(value: object) -> object:
+    """The value inside the wrappers JSON-encoded PDUs use.
+
+    Node.js's smpp library (node-smpp) decodes short_message and message_payload to
+    {"message": text} (with "udh" when there is one) and keeps octet TLVs such as
+    network_error_code as Buffers, which JSON writes {"type": "Buffer", "data": [3, 0, 1]}.
+    """
+    if isinstance(value, Mapping):
+        data = value.get("data")
+        if value.get("type") == "Buffer" and isinstance(data, list) and all(map(_octet, data)):
+            return bytes(data)
+        message = value.get("message")
+        if isinstance(message, str) and set(value) <= {"message", "udh"}:
+            return message
+    return value
 
 
 def plain(value: object) -> object:
