@@ -748,3 +748,25 @@ def test_node_smpp_pdu_with_wrapped_message_and_buffer_tlv() -> None:
     assert (o.recipient, o.sender) == ("+447700900123", "MyBrand")
     assert o.done_at == "2023-11-17T10:31:00Z"
     assert o.raw["network_error"] == {"type": 3, "type_name": "GSM", "code": 1}
+
+
+def test_pdu_with_base64_byte_fields_as_go_writes_them() -> None:
+    o = outcome("go_smpp_base64_fields.json")
+    assert (o.message_id, o.state, o.final) == ("7700112233", State.DELIVERED, True)
+    assert o.raw["receipt"] == {
+        "id": "7700112233",
+        "sub": "001",
+        "dlvrd": "001",
+        "submit_date": "2311171030",
+        "done_date": "2311171031",
+        "stat": "DELIVRD",
+        "err": "000",
+        "text": "Ticket 42",
+    }
+    assert o.raw["network_error"] == {"type": 3, "type_name": "GSM", "code": 0}
+
+
+def test_four_hex_digits_are_not_read_as_base64_octets() -> None:
+    with pytest.raises(InputError) as exc:
+        smpp.parse_doc({"receipted_message_id": "1", "network_error_code": "0301"})
+    assert exc.value.field == "network_error_code"

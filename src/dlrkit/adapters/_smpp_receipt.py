@@ -10,6 +10,8 @@ missing sub/dlvrd, extra fields, an empty `text:` followed by more fields, dates
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -127,8 +129,15 @@ def decode_text(data: bytes) -> str:
 
 
 def unhex_text(value: str) -> str:
-    """A short_message dumped as hex ("69643A..."), decoded when it hides a receipt."""
+    """A short_message dumped as hex ("69643A...") or base64 ("aWQ6...", how Go's JSON writes
+    a byte slice), decoded when it hides a receipt."""
     s = value.strip()
+    if s[:4] == "aWQ6" and re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", s, re.ASCII):
+        try:
+            text = decode_text(base64.b64decode(s, validate=True))
+        except binascii.Error:
+            return value
+        return text if looks_like_receipt(text) else value
     s = s[2:] if s[:2].lower() == "0x" else s
     if len(s) < 6 or len(s) % 2 or not re.fullmatch(r"[0-9A-Fa-f]+", s, re.ASCII):
         return value

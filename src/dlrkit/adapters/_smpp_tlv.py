@@ -13,6 +13,7 @@ short form); network_error_code as hex "030001" / "0x030001" / "03 00 01", three
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -44,6 +45,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 NESTED = ("tlvs", "optional_parameters")
 _HEX6 = re.compile(r"[0-9A-Fa-f]{6}", re.ASCII)
+_BASE64_3 = re.compile(r"[A-Za-z0-9+/]{4}", re.ASCII)
+_HEX = re.compile(r"[0-9A-Fa-f]+", re.ASCII)
 
 
 def message_state(value: object, where: str) -> int:
@@ -86,6 +89,8 @@ def _octets(value: object, where: str) -> bytes:
         s = s[2:] if s[:2].lower() == "0x" else s
         if _HEX6.fullmatch(s):
             return bytes.fromhex(s)
+        if _BASE64_3.fullmatch(s) and not _HEX.fullmatch(s):  # Go's []byte: "AwAB" = 030001
+            return base64.b64decode(s)
     raise InputError(
         f"expected 3 octets (e.g. '030001' or {{type, code}}), got {value!r:.60}",
         provider=PROVIDER,
