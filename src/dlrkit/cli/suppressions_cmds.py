@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from contextlib import nullcontext
 from typing import IO, Any
 
 import msgspec
 
-from dlrkit.cli.service_cmds import EXIT_NOT_FOUND, EXIT_OK, _with_store
+from dlrkit.cli.service_cmds import EXIT_NOT_FOUND, EXIT_OK, _print_json, _with_store
 from dlrkit.errors import InputError
 from dlrkit.store import Store, SuppressionEntry, SuppressionFilter
 
@@ -22,10 +21,6 @@ FIELDS = tuple(SuppressionEntry.__struct_fields__)
 
 def _plain(entry: SuppressionEntry) -> dict[str, Any]:
     return {f: getattr(entry, f) for f in FIELDS}
-
-
-def _print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
 def _describe(e: SuppressionEntry) -> str:

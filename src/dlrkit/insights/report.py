@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from dlrkit.catalog import Catalog
@@ -29,6 +28,7 @@ from dlrkit.insights.charts import (
     latency_spec,
     to_svg,
 )
+from dlrkit.insights.html import html_environment
 from dlrkit.insights.period import Period
 from dlrkit.store.base import DeliveryRate, Failures, Latency, Store, UnknownCode
 
@@ -36,6 +36,15 @@ DIMENSIONS = ("reason", "code", "provider", "channel", "country", "operator")
 CHART_WIDTH = 760  # the report's column (and an A4 page) is narrower than the dashboard's
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PDF_TIMEOUT = 120
+# Headless Chromium as a tool: no sandbox (containers), GPU, network chatter, sync or first run.
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 
 
 class ReportError(DlrkitError):
@@ -101,19 +110,6 @@ def _code_labels(failures: Failures, catalog: Catalog) -> dict[str | None, str]:
     return labels
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("dlrkit.insights", "templates"),
-        autoescape=select_autoescape(default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = lambda v: "—" if v is None else f"{v * 100:.1f} %"
-    env.filters["num"] = lambda v: f"{v:,}".replace(",", "\u202f")
-    return env
-
-
 def render_html(data: ReportData, *, catalog: Catalog | None = None, title: str = "") -> str:
     """The report as one HTML document with everything inline."""
     cat = catalog or Catalog.default()
@@ -143,7 +139,7 @@ def render_html(data: ReportData, *, catalog: Catalog | None = None, title: str 
         "dimensions": DIMENSIONS,
         "generated": data.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
     }
-    return _environment().get_template("report.html").render(**context)
+    return html_environment("dlrkit.insights").get_template("report.html").render(**context)
 
 
 def find_chromium() -> str:
@@ -171,12 +167,7 @@ def write_pdf(html: str, out: Path, *, chromium: str | None = None) -> None:
         command = [
             exe,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *CHROMIUM_FLAGS,
             "--no-pdf-header-footer",
             f"--user-data-dir={Path(tmp) / 'profile'}",
             f"--print-to-pdf={target}",

@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from dlrkit.insights.charts import to_svg
+from dlrkit.insights.html import html_environment
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -54,14 +55,6 @@ def when(value: str | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f} %"
-
-
-def num(value: int | float | None) -> str:
-    return "—" if value is None else f"{value:,}".replace(",", "\u202f")
-
-
 def seconds(value: int | None) -> str:
     if value is None:
         return "—"
@@ -93,14 +86,8 @@ def entry_href(ref: str | None) -> str | None:
 
 @functools.cache
 def environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("dlrkit.service", "templates"),
-        autoescape=select_autoescape(default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(when=when, pct=pct, num=num, seconds=seconds)
+    env = html_environment("dlrkit.service")
+    env.filters.update(when=when, seconds=seconds)
     env.globals.update(
         nav=NAV, query=query, code_href=code_href, entry_href=entry_href, static=static_url
     )
