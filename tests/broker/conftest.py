@@ -16,6 +16,9 @@ import nats.js.errors
 import pytest
 from nats.js import JetStreamManager
 
+from dlrkit.broker.config import BrokerConfig
+from dlrkit.broker.jetstream import JetStream
+
 NATS_URL = os.environ.get("DLRKIT_TEST_NATS", "nats://127.0.0.1:4222")
 
 StreamUrl = Callable[..., str]
@@ -49,6 +52,15 @@ def stream_url() -> Iterator[StreamUrl]:
     yield make
     if names:
         asyncio.run(delete_streams(names))
+
+
+@pytest.fixture
+async def broker(stream_url: StreamUrl) -> AsyncIterator[JetStream]:
+    """A `JetStream` broker, opened, on a fresh stream."""
+    opened = JetStream(BrokerConfig.from_url(stream_url()))
+    await opened.open()
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

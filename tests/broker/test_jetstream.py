@@ -4,7 +4,6 @@ acknowledged and deduplicated, pull fetches, redelivery, dead letters, clear fai
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import nats
 import pytest
@@ -19,14 +18,6 @@ from tests.broker.conftest import NATS_URL, StreamUrl
 from tests.broker.items import incoming
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def broker(stream_url: StreamUrl) -> AsyncIterator[JetStream]:
-    opened = JetStream(BrokerConfig.from_url(stream_url()))
-    await opened.open()
-    yield opened
-    await opened.close()
 
 
 async def test_topology_is_made_once_and_reused(broker: JetStream, jsm: JetStreamManager) -> None:

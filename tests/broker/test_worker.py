@@ -17,18 +17,10 @@ from dlrkit.broker.worker import Worker
 from dlrkit.store import open_store
 from dlrkit.store.base import Incoming, Store, Stored
 from dlrkit.store.sql import SqlStore
-from tests.broker.conftest import NATS_URL, StreamUrl
+from tests.broker.conftest import NATS_URL
 from tests.broker.items import incoming
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def broker(stream_url: StreamUrl) -> AsyncIterator[JetStream]:
-    opened = JetStream(BrokerConfig.from_url(stream_url()))
-    await opened.open()
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture
