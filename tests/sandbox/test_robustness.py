@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.sandbox.conftest import INFOBIP_AUTH, PLIVO_AUTH, PLIVO_ID, SMSP_KEY, SandboxFactory
+from tests.sandbox.conftest import (
+    INFOBIP_AUTH,
+    PLIVO_AUTH,
+    PLIVO_ID,
+    SMSP_KEY,
+    Client,
+    SandboxFactory,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -49,6 +57,17 @@ JUNK = [
 ]
 
 
+async def _post(
+    sb: Client, path: str, headers: dict[str, str], auth: tuple[str, str] | None, body: bytes
+) -> httpx.Response:
+    """POST `body` to `path` as JSON: any answer but a server error."""
+    r = await sb.http.post(
+        path, content=body, headers={"Content-Type": "application/json", **headers}, auth=auth
+    )
+    assert r.status_code < 500, (path, body, r.text)
+    return r
+
+
 @pytest.mark.parametrize(("path", "headers", "auth"), ENDPOINTS)
 async def test_junk_gets_an_error_answer(
     sandbox_factory: SandboxFactory,
@@ -58,13 +77,7 @@ async def test_junk_gets_an_error_answer(
 ) -> None:
     async with sandbox_factory() as sb:
         for body in JUNK:
-            r = await sb.http.post(
-                path,
-                content=body,
-                headers={"Content-Type": "application/json", **headers},
-                auth=auth,
-            )
-            assert r.status_code < 500, (path, body, r.text)
+            r = await _post(sb, path, headers, auth, body)
             assert isinstance(r.json(), dict)
 
 
@@ -103,10 +116,4 @@ async def test_any_json_gets_an_answer(sandbox_factory: SandboxFactory, doc: obj
     body = json.dumps(doc).encode()
     async with sandbox_factory() as sb:
         for path, headers, auth in ENDPOINTS:
-            r = await sb.http.post(
-                path,
-                content=body,
-                headers={"Content-Type": "application/json", **headers},
-                auth=auth,
-            )
-            assert r.status_code < 500, (path, body, r.text)
+            await _post(sb, path, headers, auth, body)
