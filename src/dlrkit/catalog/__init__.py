@@ -73,6 +73,17 @@ def _fold(code: Code) -> Code:
     return code.casefold() if isinstance(code, str) else code
 
 
+def _narrow(found: tuple[Entry, ...], kind: str | None, channel: str | None) -> tuple[Entry, ...]:
+    """The entries of `found` of this kind and channel (either None: any)."""
+    if kind is None and channel is None:
+        return found
+    return tuple(
+        e
+        for e in found
+        if (kind is None or e.kind == kind) and (channel is None or e.channel == channel)
+    )
+
+
 class Catalog(RelationsMixin, SearchMixin):
     """Every entry, indexed for look-up by code, by name and by words; relations on demand."""
 
@@ -157,24 +168,13 @@ class Catalog(RelationsMixin, SearchMixin):
         found = self._by_code.get((provider, code))
         if found is None:
             found = self._by_code.get((provider, _fold(normalize_code(code))), _EMPTY)
-        if kind is None and channel is None:
-            return found
-        return tuple(
-            e
-            for e in found
-            if (kind is None or e.kind == kind) and (channel is None or e.channel == channel)
-        )
+        return _narrow(found, kind, channel)
 
     def by_name(
         self, provider: str, name: str, kind: str | None = None, channel: str | None = None
     ) -> tuple[Entry, ...]:
-        found = self._by_name.get((provider, name.strip().casefold()), _EMPTY)
-        if kind is None and channel is None:
-            return found
-        return tuple(
-            e
-            for e in found
-            if (kind is None or e.kind == kind) and (channel is None or e.channel == channel)
+        return _narrow(
+            self._by_name.get((provider, name.strip().casefold()), _EMPTY), kind, channel
         )
 
     def find(
