@@ -240,22 +240,6 @@ def smspartner() -> list[Row]:
                     break
                 permanent = cells[1] == "true"
                 name = cells[2] or None
-                if name is None and len(cells) > 3 and cells[3].isdigit():
-                    rows.append(
-                        Row(
-                            "smspartner",
-                            kind,
-                            channel,
-                            code,
-                            "003",
-                            None,
-                            group[1],
-                            group[0],
-                            permanent,
-                        )
-                    )
-                    cells = cells[3:]
-                    continue
                 rows.append(
                     Row(
                         "smspartner",
@@ -269,6 +253,9 @@ def smspartner() -> list[Row]:
                         permanent,
                     )
                 )
+                if name is None and len(cells) > 3 and cells[3].isdigit():
+                    cells = cells[3:]  # the next row's cells
+                    continue
                 break
             continue
         code: int | str = int(cells[0]) if cells[0].isdigit() else cells[0]
