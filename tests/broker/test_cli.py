@@ -11,13 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from dlrkit.broker.config import BrokerConfig
 from dlrkit.broker.jetstream import JetStream
 from dlrkit.store import default_url
 from tests.broker.conftest import StreamUrl
-from tests.broker.items import incoming
+from tests.broker.items import incoming, stored_count
 from tests.service.conftest import dlrkit
 
 
@@ -49,17 +47,6 @@ def test_serve_refuses_a_broker_it_cannot_reach(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def _count(data: Path) -> int:
-    engine = sa.create_engine(default_url(data))
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(sa.text("SELECT count(*) FROM reports")).scalar_one())
-    except sa.exc.OperationalError:  # the worker has not created the schema yet
-        return 0
-    finally:
-        engine.dispose()
-
-
 def test_worker_consumes_until_sigterm(tmp_path: Path, stream_url: StreamUrl) -> None:
     url = stream_url()
     items = incoming(50, "plivo")
@@ -83,7 +70,7 @@ def test_worker_consumes_until_sigterm(tmp_path: Path, stream_url: StreamUrl) ->
     )
     try:
         deadline = time.monotonic() + 30
-        while _count(tmp_path) < 50 and time.monotonic() < deadline:
+        while stored_count(default_url(tmp_path)) < 50 and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -97,5 +84,5 @@ def test_worker_consumes_until_sigterm(tmp_path: Path, stream_url: StreamUrl) ->
         "batches": json.loads(out)["batches"],
     }
     assert json.loads(out)["batches"] >= 4
-    assert _count(tmp_path) == 50
+    assert stored_count(default_url(tmp_path)) == 50
     assert "consuming stream" in err

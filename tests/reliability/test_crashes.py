@@ -29,6 +29,7 @@ from dlrkit.service.ingest import incoming_from_payload, report_key
 from dlrkit.store import default_url, open_store
 from dlrkit.store.engine import engine_for
 from tests.broker.conftest import StreamUrl
+from tests.broker.items import stored_count
 from tests.reliability.processes import Sent, send, serve, start, stripes
 from tests.reliability.state import snapshot
 from tests.reliability.traffic import Hook, hooks
@@ -47,17 +48,6 @@ def _stored_keys(url: str) -> set[str]:
     try:
         with engine.connect() as connection:
             return set(connection.execute(sa.text("SELECT report_key FROM reports")).scalars())
-    finally:
-        engine.dispose()
-
-
-def _count(url: str) -> int:
-    engine = engine_for(url, pool_size=1)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(sa.text("SELECT count(*) FROM reports")).scalar_one())
-    except sa.exc.ProgrammingError:  # the worker has not created the tables yet
-        return 0
     finally:
         engine.dispose()
 
@@ -126,11 +116,11 @@ def test_worker_killed_midstream_loses_and_duplicates_nothing(
     args = ("worker", "--broker", broker, "--db", db, "--batch", "20")
     first = start(*args, log=log)
     deadline = time.monotonic() + 60
-    while _count(db) == 0 and time.monotonic() < deadline and first.poll() is None:
+    while stored_count(db) == 0 and time.monotonic() < deadline and first.poll() is None:
         time.sleep(0.01)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
-    at_kill = _count(db)
+    at_kill = stored_count(db)
     assert 0 < at_kill < len(traffic), log.read_text()
 
     second = start(*args, log=log)
