@@ -47,7 +47,8 @@ def _to_bytes(payload: Payload) -> tuple[bytes, str | None]:
 
 
 def _sniff(body: bytes, content_type: str | None) -> object:
-    """The payload decoded just enough for adapters' `detect`: JSON, form fields or text."""
+    """The payload decoded just enough for adapters' `detect`: JSON, form fields, text or,
+    when it is not UTF-8, the bytes themselves."""
     ctype = (content_type or "").split(";")[0].strip().lower()
     stripped = body.strip()
     if ctype == "application/json" or stripped[:1] in (b"{", b"["):
@@ -59,7 +60,7 @@ def _sniff(body: bytes, content_type: str | None) -> object:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError("payload is neither JSON nor UTF-8 text", field="payload") from None
+        return body  # binary: only an adapter that reads octets (a raw SMPP PDU) may claim it
     if ctype == "application/x-www-form-urlencoded" or (
         "=" in text and "&" in text and ":" not in text.split("&")[0]
     ):

@@ -770,3 +770,40 @@ def test_four_hex_digits_are_not_read_as_base64_octets() -> None:
     with pytest.raises(InputError) as exc:
         smpp.parse_doc({"receipted_message_id": "1", "network_error_code": "0301"})
     assert exc.value.field == "network_error_code"
+
+
+# --- whole deliver_sm PDUs, as octets or hex dumps ----------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["deliver_sm_pdu.bin", "deliver_sm_pdu_hex.txt"])
+def test_deliver_sm_pdu_octets_or_hex_dump(name: str) -> None:
+    o = outcome(name)
+    assert (o.message_id, o.state, o.final, o.reason) == (
+        "2207A1C9",
+        State.DELIVERED,
+        True,
+        Reason.NONE,
+    )
+    assert (o.recipient, o.sender) == ("+33612345678", "ParcelCo")
+    assert (o.sent_at, o.done_at) == ("2024-05-06T14:12:00Z", "2024-05-06T14:13:00Z")
+    assert o.source == "smpp.pdu"
+    assert o.raw["esm_class"] == 4
+
+
+def test_deliver_sm_pdu_with_a_gsm_network_error() -> None:
+    o = outcome("deliver_sm_pdu_expired_hex.txt")
+    assert (o.state, o.final, o.reason) == (State.EXPIRED, True, Reason.RECIPIENT_UNREACHABLE)
+    assert o.decided_by == "catalog:map:error:error:27"
+
+
+def test_truncated_pdu_names_the_field() -> None:
+    pdu = body("deliver_sm_pdu.bin")
+    cut = (len(pdu) - 20).to_bytes(4, "big") + pdu[4:-20]  # a consistent length, a cut body
+    with pytest.raises(InputError) as exc:
+        smpp.parse(cut)
+    assert exc.value.field is not None
+
+
+def test_text_that_is_not_a_pdu_is_still_a_receipt() -> None:
+    (r,) = smpp.parse(b"id:00000001 stat:DELIVRD err:000")
+    assert r.source == "smpp.receipt"

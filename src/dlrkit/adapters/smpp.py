@@ -24,6 +24,7 @@ import msgspec
 
 from dlrkit.adapters import _smpp_jasmin as jasmin
 from dlrkit.adapters._smpp_jasmin import is_jasmin_dlr
+from dlrkit.adapters._smpp_pdu import decode_pdu, pdu_bytes
 from dlrkit.adapters._smpp_profile import (
     DEFAULT_PROFILE,
     ErrRef,
@@ -62,9 +63,11 @@ _FORM_RE = re.compile(r"[\w.%+-]+=[^&\s]*(?:&[\w.%+-]+=[^&\s]*)*", re.ASCII)
 def detect(doc: object) -> bool:
     """A receipt text (bytes or str), or a dict of deliver_sm fields that is a receipt."""
     if isinstance(doc, bytes | bytearray):
+        if pdu_bytes(bytes(doc)) is not None:
+            return True
         doc = decode_text(bytes(doc[:4096]))
     if isinstance(doc, str):
-        return looks_like_receipt(doc)
+        return looks_like_receipt(doc) or pdu_bytes(doc.encode("utf-8")) is not None
     if not isinstance(doc, Mapping):
         return False
     if is_jasmin_dlr(doc):
@@ -103,6 +106,10 @@ def parse(
     ctype = (content_type or "").split(";")[0].strip().lower()
     if not data.strip():
         raise InputError("empty body", provider=PROVIDER)
+    pdu = pdu_bytes(data)
+    if pdu is not None:
+        report = parse_fields(decode_pdu(pdu), profile)
+        return [msgspec.structs.replace(report, source="smpp.pdu")]
     looks_json = data.lstrip()[:1] in (b"{", b"[", b'"')
     head = decode_text(data[:4096])
     if ctype == _FORM or (not ctype and not looks_json and _looks_form(head)):
