@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from dlrkit import DlrkitError, InputError, normalize
 from dlrkit.adapters import ADAPTERS, get
 from dlrkit.catalog.registry import PROVIDERS
+from dlrkit.normalizer import detect
 
 from .strategies import json_values
 
@@ -146,3 +148,28 @@ def test_smpp_profile_maps_err_into_another_namespace() -> None:
     (rep,) = smpp.parse(b"id:9 stat:UNDELIV err:001", profile=profile)
     o = classify(rep, Catalog.default())
     assert (o.reason, o.decided_by) == ("recipient_invalid", "catalog:infobip:error:general:1")
+
+
+NEEDS_A_PROFILE = {"csv_custom_format.txt"}  # a custom text format: only a profile reads it
+
+
+def fixture_paths() -> list[str]:
+    root = Path(__file__).parent / "fixtures"
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.glob("*/*")
+        if path.suffix != ".toml" and path.name not in NEEDS_A_PROFILE
+    )
+
+
+@pytest.mark.parametrize("rel", fixture_paths())
+def test_every_fixture_is_detected_as_its_provider(rel: str) -> None:
+    path = Path(__file__).parent / "fixtures" / rel
+    ctype = "application/x-www-form-urlencoded" if path.suffix == ".form" else None
+    assert detect(path.read_bytes(), ctype) == path.parent.name
+
+
+@pytest.mark.parametrize("provider", [None, *ADAPTERS])
+def test_deeply_nested_arrays_are_refused_cleanly(provider: str | None) -> None:
+    with pytest.raises(InputError):
+        normalize(b"[" * 950 + b"]" * 950, provider=provider)

@@ -51,7 +51,7 @@ _HANGUP_KEYS = ("HangupCauseCode", "HangupCauseName", "HangupCause")
 def detect(doc: object) -> bool:
     """A Plivo callback: CallUUID with a hangup cause, a DialHangup event, MessageUUID + Status."""
     if isinstance(doc, list):
-        return bool(doc) and all(detect(item) for item in doc)
+        return bool(doc) and all(isinstance(item, Mapping) and detect(item) for item in doc)
     if not isinstance(doc, Mapping):
         return False
     if api_kind(doc) is not None:

@@ -61,7 +61,12 @@ _FORM_RE = re.compile(r"[\w.%+-]+=[^&\s]*(?:&[\w.%+-]+=[^&\s]*)*", re.ASCII)
 
 
 def detect(doc: object) -> bool:
-    """A receipt text (bytes or str), or a dict of deliver_sm fields that is a receipt."""
+    """A receipt text (bytes or str), a dict of deliver_sm fields that is a receipt, a PDU, or
+    a JSON array of receipts."""
+    if isinstance(doc, list):
+        if not 0 < len(doc) <= 10_000:
+            return False
+        return all(isinstance(item, str | Mapping) and detect(item) for item in doc)
     if isinstance(doc, bytes | bytearray):
         if pdu_bytes(bytes(doc)) is not None:
             return True

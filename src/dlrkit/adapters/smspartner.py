@@ -68,7 +68,7 @@ _FOREIGN_KEYS = ("MessageUUID", "CallUUID", "results", "requestError")  # Plivo,
 def detect(doc: object) -> bool:
     """An SMSPartner status answer, error answer or delivery report."""
     if isinstance(doc, list):
-        return bool(doc) and all(detect(item) for item in doc)
+        return bool(doc) and all(isinstance(item, Mapping) and detect(item) for item in doc)
     if not isinstance(doc, Mapping) or any(key in doc for key in _FOREIGN_KEYS):
         return False
     if any(key in doc for key in _LIST_KEYS) or is_voice_status(doc):
