@@ -281,13 +281,7 @@ async def test_the_settings_policy_decides(
     "store",
     [
         pytest.param(lambda s: open_store(s.db_url, policy=s.policy), id="store-given"),
-        pytest.param(
-            None,
-            id="store-of-the-app",
-            marks=pytest.mark.xfail(
-                strict=True, reason="create_app opens its store without settings.policy"
-            ),
-        ),
+        pytest.param(None, id="store-of-the-app"),
     ],
 )
 async def test_the_settings_policy_suppresses(

@@ -33,6 +33,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
         ("public_url", "DLRKIT_PUBLIC_URL"),
         ("broker", "DLRKIT_BROKER_URL"),
         ("policy", "DLRKIT_POLICY_FILE"),
+        ("store_writer", "DLRKIT_STORE_WRITER"),
     ):
         value = getattr(args, attr, None)
         if value:

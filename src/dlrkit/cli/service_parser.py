@@ -63,6 +63,12 @@ def add_service_commands(sub: Any, handlers: Any) -> None:
     )
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument(
+        "--store-writer",
+        choices=["process", "thread"],
+        help="with SQLite, commit in a writer process of its own (default: HTTP on one core, "
+        "SQLite on another) or in a thread of the serving process (DLRKIT_STORE_WRITER)",
+    )
+    p.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         default="info",

@@ -51,7 +51,11 @@ def create_app(
 ) -> FastAPI:
     """The service. `store` and `sink` default to those `settings` name; the app opens both
     when it starts and closes both when it stops, whoever made them."""
-    own_store = store if store is not None else open_store(settings.db_url)
+    own_store = (
+        store
+        if store is not None
+        else open_store(settings.db_url, policy=settings.policy, writer=settings.store_writer)
+    )
     own_sink = sink if sink is not None else open_sink(settings, own_store)
     rules = Rules.load(settings.rules_file) if settings.rules_file else None
     metrics = Metrics()

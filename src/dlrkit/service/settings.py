@@ -111,6 +111,9 @@ class Settings(BaseModel):
     insecure_webhooks: bool = False  # development only: accept webhooks of unconfigured providers
     public_url: str | None = None  # the service's URL as providers see it (Plivo signs it)
     broker_url: str | None = None  # nats://... : hand reports to a broker instead of the store
+    # SQLite: commit in a writer process of its own ("process", the default: HTTP on one core,
+    # SQLite on another) or in a thread of the serving process ("thread")
+    store_writer: Literal["process", "thread"] = "process"
     rules_file: Path | None = None  # user rules overriding reason/retry/party (dlrkit.rules)
     accounts: tuple[Account, ...] = ()
     policy: PolicyConfig = Field(default_factory=PolicyConfig)  # retries, auto-suppressions
@@ -134,6 +137,7 @@ class Settings(BaseModel):
             ("db_url", "DLRKIT_DB_URL"),
             ("public_url", "DLRKIT_PUBLIC_URL"),
             ("broker_url", "DLRKIT_BROKER_URL"),
+            ("store_writer", "DLRKIT_STORE_WRITER"),
             ("rules_file", "DLRKIT_RULES_FILE"),
         ):
             if env.get(var):

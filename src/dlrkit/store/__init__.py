@@ -11,7 +11,7 @@ the `Store` contract and the SQL store behind it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from dlrkit.store.base import (
     ApiKey,
@@ -72,9 +72,13 @@ def default_url(data_dir: str | Path) -> str:
     return f"sqlite:///{Path(data_dir).expanduser().resolve() / DB_FILE}"
 
 
-def open_store(url: str, *, policy: PolicyConfig | None = None) -> Store:
+def open_store(
+    url: str, *, policy: PolicyConfig | None = None, writer: Literal["thread", "process"] = "thread"
+) -> Store:
     """The store for a database URL: `sqlite:///FILE` or `postgresql://...` (not yet opened);
-    `policy` decides automatic suppressions (default: `PolicyConfig()`)."""
+    `policy` decides automatic suppressions (default: `PolicyConfig()`); with SQLite,
+    `writer="process"` commits in a process of its own (`dlrkit.store.process`), which is what
+    `dlrkit serve` does."""
     from dlrkit.store.sql import SqlStore
 
-    return SqlStore(url, policy=policy)
+    return SqlStore(url, policy=policy, writer=writer)

@@ -136,7 +136,19 @@ def new_delta() -> Delta:
 
 def buckets(received_at: str) -> tuple[tuple[str, dt.datetime], ...]:
     """(grain, bucket) of each grain a (validated) `received_at` counts in."""
-    hour = parse_time(received_at, "received_at").replace(minute=0, second=0, microsecond=0)
+    if len(received_at) >= 20 and received_at[-1] == "Z" and received_at[13] == ":":
+        return _hour_buckets(received_at[:13])  # UTC already: the hour is in the text
+    return _buckets(parse_time(received_at, "received_at"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _hour_buckets(hour: str) -> tuple[tuple[str, dt.datetime], ...]:
+    """`buckets` of a UTC time given as its hour, 'YYYY-MM-DDTHH': computed once per hour."""
+    return _buckets(parse_time(hour + ":00:00Z", "received_at"))
+
+
+def _buckets(moment: dt.datetime) -> tuple[tuple[str, dt.datetime], ...]:
+    hour = moment.replace(minute=0, second=0, microsecond=0)
     day = hour.replace(hour=0)
     return (("hour", hour), ("day", day), ("week", day - dt.timedelta(days=day.weekday())))
 

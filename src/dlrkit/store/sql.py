@@ -6,7 +6,10 @@
 
 Writes go through `writer.GroupCommitter`: concurrent `ingest` calls are committed together
 by writer threads (exactly one for SQLite, which allows one writer; two for PostgreSQL), each
-transaction being `write.apply`, safe with other stores and workers on the same database.
+transaction being `write.apply`, safe with other stores and workers on the same database. With
+`writer="process"` (SQLite only; what `dlrkit serve` uses) the transactions run in a child
+process instead, which the event loop feeds directly (`process.py`): HTTP on one core, SQLite
+on another.
 Reads and key changes run on a small pool of reader threads with connections of their own
 (SQLite's WAL lets them proceed while the writer works). Engines and durability settings:
 `engine.py`. The coroutines only wait for the threads; the event loop never blocks on I/O.
@@ -50,12 +53,12 @@ from dlrkit.store.base import (
     UnknownCode,
 )
 from dlrkit.store.engine import engine_for, transaction
-from dlrkit.store.process import WriterProcess
+from dlrkit.store.process import ProcessCommitter
 from dlrkit.store.queries import decode_cursor, encode_cursor, filter_clauses, page_after
 from dlrkit.store.schema import api_keys, iso, now, outcomes, reports
 from dlrkit.store.validate import check_batch, storable
 from dlrkit.store.write import apply, current_outcomes, decode_outcome
-from dlrkit.store.writer import Commit, GroupCommitter, committing
+from dlrkit.store.writer import GroupCommitter, committing
 
 T = TypeVar("T")
 KEY_PREFIX = "dlrk_"  # every secret starts so, which makes leaked keys easy to scan for
@@ -85,8 +88,7 @@ def _reader(connection: sa.Connection) -> insights.Read:
 class _Open(NamedTuple):
     engine: sa.Engine
     pool: ThreadPoolExecutor  # the readers' threads
-    writer: GroupCommitter
-    child: WriterProcess | None  # the writer process (SQLite with writer="process")
+    writer: GroupCommitter | ProcessCommitter  # the second: SQLite with writer="process"
 
 
 class SqlStore:
@@ -128,31 +130,31 @@ class SqlStore:
             engine.dispose()
             where = engine.url.render_as_string()  # the password hidden
             raise StoreError(f"cannot open the store at {where}: {exc}") from exc
-        child: WriterProcess | None = None
-        commit: Commit
+        writer: GroupCommitter | ProcessCommitter
         if self.writer == "process" and engine.dialect.name == "sqlite":
-            child = WriterProcess(self.url, self.policy)
+            writer = ProcessCommitter(self.url, self.policy)
             try:
-                await asyncio.get_running_loop().run_in_executor(pool, child.start)
+                await writer.start()
             except StoreError:
                 pool.shutdown()
                 engine.dispose()
                 raise
-            commit = child.commit
         else:
-            commit = committing(engine, functools.partial(apply, policy=self.policy))
-        writer = GroupCommitter(commit, threads=writers)
-        writer.start()
-        self._open = _Open(engine, pool, writer, child)
+            writer = GroupCommitter(
+                committing(engine, functools.partial(apply, policy=self.policy)), threads=writers
+            )
+            writer.start()
+        self._open = _Open(engine, pool, writer)
 
     async def close(self) -> None:
         """Finish the writes already queued, then release threads and connections."""
         if self._open is None:
             return
         opened, self._open = self._open, None
-        await asyncio.get_running_loop().run_in_executor(None, opened.writer.stop)
-        if opened.child is not None:
-            await asyncio.get_running_loop().run_in_executor(None, opened.child.stop)
+        if isinstance(opened.writer, ProcessCommitter):
+            await opened.writer.stop()
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, opened.writer.stop)
         opened.pool.shutdown()
         opened.engine.dispose()
 
@@ -162,7 +164,7 @@ class SqlStore:
         return self._open
 
     async def _run(self, fn: Callable[[sa.Connection], T], *, write: bool = False) -> T:
-        engine, pool, *_ = self._require()
+        engine, pool, _ = self._require()
 
         def call() -> T:
             with transaction(engine, write=write) as connection:
