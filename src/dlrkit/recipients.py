@@ -67,14 +67,19 @@ def _shared_codes() -> frozenset[str]:
     )
 
 
+def _region_block(e164: str) -> int:
+    """How many leading digits decide the region (with the number's length)."""
+    shared = _shared_codes()
+    if e164[1:4] in shared:  # +590, +599, +262...: the region sits deep in the number
+        return SHARED_BLOCK + 2
+    if e164[1:3] in shared or e164[1:2] in shared:  # +44, +61, +7...
+        return SHARED_BLOCK
+    return REGION_BLOCK
+
+
 def _region(e164: str) -> tuple[bool, str | None]:
     """(possible, region) for the number's block."""
-    shared = _shared_codes()
-    block = REGION_BLOCK
-    if e164[1:4] in shared:  # +590, +599, +262...: the region sits deep in the number
-        block = SHARED_BLOCK + 2
-    elif e164[1:3] in shared or e164[1:2] in shared:  # +44, +61, +7...
-        block = SHARED_BLOCK
+    block = _region_block(e164)
     key = (e164[: block + 1], len(e164))
     found = _REGIONS.get(key)
     if found is None:
@@ -138,6 +143,24 @@ def _operator_exactly(digits: str) -> str | None:
             if name is not None:
                 return name or None
     return None
+
+
+def deciding_digits(digits: str) -> int:
+    """How many leading digits of a number (international form, no "+" or "00") decide what
+    `parse_recipient` answers for it, given its length: every number of that length sharing them
+    gets the same country, operator and possibility. Lets callers keep answers per block."""
+    return max(_region_block("+" + digits), _operator_digits().get(digits[:REGION_BLOCK], 0))
+
+
+@lru_cache(maxsize=1)
+def _operator_digits() -> dict[str, int]:
+    """For six-digit blocks holding longer carrier prefixes: the longest prefix's length."""
+    data, _ = _carrier_data()
+    longest: dict[str, int] = {}
+    for k in data:
+        if len(k) > REGION_BLOCK:
+            longest[k[:REGION_BLOCK]] = max(len(k), longest.get(k[:REGION_BLOCK], 0))
+    return longest
 
 
 def parse_recipient(raw: str) -> Recipient:

@@ -81,7 +81,13 @@ class JsonlSink:
             self._buf.clear()
 
     def write_encoded(self, lines: bytes) -> None:
-        """Already-encoded outcome lines (the fast lane's)."""
+        """Already-encoded outcome lines (the fast lane's); a big block is written as it is."""
+        if len(lines) > 1 << 16:
+            if self._buf:
+                self._stream.write(self._buf)
+                self._buf.clear()
+            self._stream.write(lines)
+            return
         self._buf += lines
         if len(self._buf) > 1 << 20:
             self._stream.write(self._buf)

@@ -1,0 +1,248 @@
+"""The Infobip SMS fast lane gives, byte for byte, what the general path writes, or declines.
+
+Every accepted line is compared with `normalize()` + the JSON Lines encoding of its outcomes
+(`received_at` aside: the general path stamps each outcome itself). Lines are generated around
+Infobip's SMS report with every oddity the lane's shortcuts could get wrong: key order,
+whitespace, escapes, number spellings, repeated keys, missing or null fields, unknown codes,
+odd numbers and timestamps, several reports per payload, other channels.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlrkit import DlrkitError, normalize
+from dlrkit.catalog import Catalog
+from dlrkit.classify import Classifier
+from dlrkit.fastlane import InfobipSmsLane
+from dlrkit.rules import Rules
+
+RECEIVED = "2026-11-25T00:00:00.000Z"
+CLASSIFIER = Classifier(Catalog.default())
+_encoder = msgspec.json.Encoder()
+
+STATUSES = [
+    {"groupId": 3, "groupName": "DELIVERED", "id": 5, "name": "DELIVERED_TO_HANDSET"},
+    {"groupId": 2, "groupName": "UNDELIVERABLE", "id": 9, "name": "UNDELIVERABLE_NOT_DELIVERED"},
+    {"groupId": 4, "groupName": "EXPIRED", "id": 15, "name": "EXPIRED_EXPIRED"},
+    {"groupId": 5, "groupName": "REJECTED", "id": 10, "name": "REJECTED_DND"},
+    {"groupId": 1, "groupName": "PENDING", "id": 7, "name": "PENDING_ENROUTE"},
+    {"groupId": 2, "groupName": "UNDELIVERABLE", "id": 77777, "name": "SOMETHING_ELSE"},
+    {"groupId": 1, "groupName": "PENDING", "id": 26, "name": "PENDING_VOICE"},
+]
+ERRORS = [
+    {"groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "permanent": False},
+    {"groupId": 1, "groupName": "HANDSET_ERRORS", "id": 27, "name": "EC_ABSENT_SUBSCRIBER"},
+    {"groupId": 1, "groupName": "HANDSET_ERRORS", "id": 1, "name": "EC_UNKNOWN_SUBSCRIBER"},
+    {"groupId": 3, "groupName": "OPERATOR_ERRORS", "id": 2050, "name": "EC_DEST_BLACKLISTED"},
+    {"groupId": 1, "groupName": "HANDSET_ERRORS", "id": 9999, "name": "EC_NEW"},
+    {"groupId": 2, "groupName": "USER_ERRORS", "id": 4101, "name": "EC_VALIDITYEXPIRED"},
+    {"groupId": 2, "groupName": "VOICE_ERRORS", "id": 5003, "name": "EC_VOICE"},
+]
+NUMBERS = [
+    "385981234567", "38591417776", "33612345678", "4479111222333", "447911122233",
+    "14155550123", "141555501234", "590590274196", "491501234567", "393211122233",
+    "0033612345678", "+33 6 12 34 56 78", "tel:+33612345678", "12345", "1234567890123456",
+    "", " 385981234567", "\u0663\u0663\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667",
+    "someone@example.com", "SENDER", "999999999999",
+]  # fmt: skip
+TIMES = [
+    "2026-11-24T10:00:10.123+0000", "2026-11-24T10:00:10.000+0000", "2026-11-24T23:59:59.999+0000",
+    "2026-02-30T10:00:10.123+0000", "2026-11-24T10:00:60.123+0000", "2026-11-24T24:00:10.123+0000",
+    "2026-11-24T12:00:10.123+0200", "2026-11-24T10:00:10.123Z", "2026-11-24T10:00:10+0000",
+    "2026-11-24T10:00:10.1234+0000", "2026-11-24 10:00:10.123+0000", "2026-11-24T10:00:10",
+    "20261124T100010.123+0000", "2026-11-24T10:00:10.123-0000", "not a time", "",
+    "2026-11-24T10:00:1x.123+0000", "\uff12026-11-24T10:00:10.123+0000", "2026-11-24T10:00",
+]  # fmt: skip
+PRICES = [0.0075, 0.01, 1, 0, 1e-7, 123456789.25, -0.5, 0.1 + 0.2]
+
+
+def general(line: bytes, provider: str | None = None, classifier: Classifier = CLASSIFIER) -> bytes:
+    """What `dlrkit normalize` writes for this line through the general path."""
+    outcomes = normalize(line, provider, classifier=classifier)
+    return b"".join(
+        _encoder.encode(msgspec.structs.replace(o, received_at=RECEIVED)) + b"\n" for o in outcomes
+    )
+
+
+def check(lines: list[bytes], *, provider: str | None = None, rules: Rules | None = None) -> int:
+    """Compare lane and general path on each line; how many the lane accepted."""
+    classifier = Classifier(Catalog.default(), rules) if rules else CLASSIFIER
+    lane = InfobipSmsLane(classifier, RECEIVED, detect=provider is None)
+    accepted = 0
+    for line, fast in zip(lines, lane.encode_lines(lines), strict=True):
+        if fast is None:
+            continue
+        accepted += 1
+        try:
+            slow = general(line, provider, classifier)
+        except DlrkitError as exc:  # pragma: no cover - a failure, shown
+            raise AssertionError(
+                f"the lane accepted what the general path rejects: {line!r}"
+            ) from exc
+        assert fast == slow, line
+    assert lane.declined == sum(1 for _ in lines) - accepted
+    return accepted
+
+
+@st.composite
+def results(draw: st.DrawFn, index: int = 0) -> dict[str, object]:
+    """A plausible report, with a few of its fields made odd."""
+    r: dict[str, object] = {
+        "bulkId": "bulk-1",
+        "messageId": f"m-{index}",
+        "to": draw(st.sampled_from(NUMBERS[:10])),
+        "sentAt": draw(st.sampled_from(TIMES[:3])),
+        "doneAt": draw(st.sampled_from(TIMES[:3])),
+        "smsCount": 1,
+        "mccMnc": "21910",
+        "callbackData": "c",
+        "price": {"pricePerMessage": draw(st.sampled_from(PRICES)), "currency": "EUR"},
+        "status": dict(draw(st.sampled_from(STATUSES))),
+        "error": dict(draw(st.sampled_from(ERRORS))),
+        "entityId": "e",
+        "applicationId": "a",
+    }
+    odd = {
+        "bulkId": st.sampled_from([None, "b\u00e9", 'q"uote', 5]),
+        "messageId": st.sampled_from([f"id-{index}-\u00e9", f" m{index} ", f"m\\{index}", ""])
+        | st.integers(0, 10**6).map(lambda n: n + index * 10**7),
+        "to": st.sampled_from(NUMBERS) | st.none() | st.integers(10**6, 10**13),
+        "sentAt": st.sampled_from(TIMES) | st.none() | st.just(5),
+        "doneAt": st.sampled_from(TIMES) | st.none(),
+        "smsCount": st.sampled_from([2, 0, -1, 10**20, None, "2", True, 1.0]),
+        "messageCount": st.sampled_from([1, 3, None]),
+        "mccMnc": st.sampled_from([None, 21910, ""]),
+        "callbackData": st.sampled_from(["a, b: {c}", "\u00e9\u2028", "\t", "x\\y", " "]),
+        "price": st.none()
+        | st.fixed_dictionaries(
+            {"pricePerMessage": st.sampled_from([*PRICES, None, "1"])},
+            optional={"currency": st.sampled_from(["EUR", None, "", "\u20ac"])},
+        ),
+        "status": st.sampled_from(
+            [None, {}, {"id": "5"}, {"id": 5}, {"id": 5, "description": "x, y"}, {"action": "a"}]
+        ),
+        "error": st.sampled_from(
+            [None, {}, {"id": 27}, {"id": 10**19}, {"id": 0, "permanent": True}, {"foo": 1}]
+        ),
+    }
+    for name in draw(st.lists(st.sampled_from(sorted(odd)), max_size=3)):
+        r[name] = draw(odd[name])
+    for name in draw(st.lists(st.sampled_from(sorted(r)), max_size=2)):
+        r.pop(name, None)
+    if draw(st.integers(0, 9)) == 0:
+        r[draw(st.sampled_from(["channel", "from", "seenAt", "description", "voiceCall"]))] = "x"
+    if draw(st.integers(0, 9)) == 0:  # another key order
+        items = list(r.items())
+        random.Random(draw(st.integers(0, 1000))).shuffle(items)
+        r = dict(items)
+    return r
+
+
+def spell(doc: object, style: int) -> bytes:
+    """One of several ways of writing the same document."""
+    if style == 0:
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+    if style == 1:
+        return json.dumps(doc).encode()  # spaces, \\u escapes
+    if style == 2:
+        return json.dumps(doc, indent=1).replace("\n", " ").encode()
+    return msgspec.json.encode(doc)
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> bytes:
+    n = draw(st.sampled_from([1, 1, 1, 2, 3, 0]))
+    doc = {"results": [draw(results(i)) for i in range(n)]}
+    if n > 1 and draw(st.booleans()):
+        doc["results"][1]["messageId"] = doc["results"][0].get("messageId")  # type: ignore[index]
+    line = spell(doc, draw(st.sampled_from([0, 0, 0, 1, 2, 3])))
+    if draw(st.integers(0, 19)) == 0:
+        line = line[:-2] + b',"results":[]}'  # a repeated key
+    return line
+
+
+# Lines where a shortcut would go wrong if it were not checked: a non-canonical float, -0,
+# repeated keys (inside the report and around it), escapes, whitespace and a carriage return.
+ODD_LINES = [
+    b'{"results":[{"messageId":"a","status":{"id":5,"groupId":3},'
+    b'"price":{"pricePerMessage":1.50}}]}',
+    b'{"results":[{"messageId":"a","error":{"id":-0,"groupId":0},"smsCount":-0}]}',
+    b'{"results":[{"messageId":"a","to":"1","to":"385981234567","error":{"id":0}}]}',
+    b'{"results":[{"messageId":"a","error":{"id":0,"id":27}}],'
+    b'"results":[{"messageId":"b","error":{"id":0}}]}',
+    b'{"results":[{"messageId":"a\\/b","error":{"id":0},"callbackData":"\\u0041"}]}',
+    b' {"results":[{"messageId":"a","error":{"id":0}}]}\r',
+    b'{"results":[{"messageId":"a","error":{"id":0}},{"messageId":"b","error":{"id":27}}]}',
+]
+
+
+@pytest.mark.parametrize("line", ODD_LINES)
+def test_odd_lines(line: bytes) -> None:
+    check([line])
+    check([line], provider="infobip")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(lines(), min_size=1, max_size=8))
+def test_lane_output_is_the_general_paths(batch: list[bytes]) -> None:
+    check(batch)
+    check(batch, provider="infobip")
+
+
+def test_the_usual_reports_are_accepted() -> None:
+    """The generator's lines (Infobip's documented shape) are all taken by the lane."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "gen_infobip", Path(__file__).parent.parent / "bench" / "gen_infobip.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    rng = random.Random(3)
+    batch = [gen.line(rng, i, 3000).encode() for i in range(3000)]
+    assert check(batch) == len(batch)
+
+
+@pytest.mark.parametrize("pattern", ["(?i)absent", "NO_ERROR"])
+def test_rules_with_patterns(tmp_path: object, pattern: str) -> None:
+    """A pattern rule reads the codes' names (and text fields, which the lane declines)."""
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    path = tmp_path / "rules.toml"
+    path.write_text(f'[[rule]]\nprovider = "infobip"\npattern = "{pattern}"\nretry = "now"\n')
+    doc = {
+        "results": [
+            {"messageId": "m", "to": "385981234567", "status": STATUSES[1], "error": ERRORS[1]}
+        ]
+    }
+    assert check([spell(doc, 0), spell(doc, 1)], rules=Rules.load(str(path))) == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["385", "33", "44", "4915", "1", "39", "590", "262", "7", "61", "86", "49"]),
+    st.text(alphabet="0123456789", min_size=5, max_size=11),
+    st.text(alphabet="0123456789", min_size=12, max_size=12),
+)
+def test_deciding_digits_decide(code: str, rest: str, other: str) -> None:
+    """Numbers sharing their deciding digits and length get phonenumbers' same answer."""
+    from dlrkit.recipients import deciding_digits, parse_recipient_exactly
+
+    number = (code + rest)[:15]
+    if len(number) < 7:
+        return
+    k = deciding_digits(number)
+    twin = (number[:k] + other)[: len(number)]
+    a, b = parse_recipient_exactly(number), parse_recipient_exactly(twin)
+    assert (a.e164 is None, a.country, a.operator) == (b.e164 is None, b.country, b.operator)
