@@ -807,3 +807,12 @@ def test_truncated_pdu_names_the_field() -> None:
 def test_text_that_is_not_a_pdu_is_still_a_receipt() -> None:
     (r,) = smpp.parse(b"id:00000001 stat:DELIVRD err:000")
     assert r.source == "smpp.receipt"
+
+
+def test_pdu_whose_receipted_id_is_the_hex_of_the_text_id() -> None:
+    o = outcome("deliver_sm_pdu_hex_receipted_id.txt")
+    assert (o.message_id, o.state, o.final) == ("43ef407", State.DELIVERED, True)
+    assert o.raw["id_hex_as_decimal"] == "71234567"  # the text's id:0071234567
+    assert o.raw["receipt"]["id"] == "0071234567"  # type: ignore[index]
+    assert (o.raw["tlv_0x000E"], o.raw["tlv_0x0006"]) == ("01", "01")
+    assert (o.recipient, o.sender) == ("+447911123456", "60777")
