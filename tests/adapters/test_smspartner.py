@@ -133,10 +133,15 @@ def test_dlr_ko_as_query_string() -> None:
 # --- error answers -------------------------------------------------------------------------
 
 
-def test_error_answer_needs_the_callers_message_id() -> None:
-    with pytest.raises(InputError) as exc:
-        load("error_invalid_key.json")
-    assert exc.value.field == "messageId"
+def test_error_answer_is_the_request_unless_the_caller_names_it() -> None:
+    (o,) = normalize((FIXTURES / "error_invalid_key.json").read_bytes())  # auto-detected
+    assert (o.message_id, o.state, o.final, o.reason) == (
+        "request",
+        State.REJECTED,
+        True,
+        Reason.ACCOUNT_PROBLEM,
+    )
+    assert o.decided_by == "catalog:smspartner:api_error:send_sms:10"
     r = one("error_invalid_key.json", message_id="my-ref-1")
     assert r.message_id == "my-ref-1"
     assert r.codes == (api_error("send_sms", 10, "Invalid API key"),)
@@ -357,3 +362,11 @@ def test_voice_partner_answered_call_times() -> None:
     (o,) = normalize((FIXTURES / "voice_status_answered.json").read_bytes())
     assert (o.message_id, o.done_at) == ("Qm7xT2pLk9vR4sWz8YbN1", "2025-06-10T12:20:31Z")
     assert o.codes[0].name == "VOICE_ANSWERED"
+
+
+def test_a_word_error_code_is_a_voice_message_error() -> None:
+    (o,) = normalize((FIXTURES / "error_voice_credit.json").read_bytes())
+    assert (o.channel, o.state, o.reason) == (Channel.VOICE, State.REJECTED, Reason.ACCOUNT_PROBLEM)
+    assert o.codes[0].entry == "smspartner:api_error:voice_message:NOT_CREDIT"
+    (numbered,) = normalize((FIXTURES / "error_invalid_key.json").read_bytes())
+    assert numbered.codes[0].channel == "send_sms"

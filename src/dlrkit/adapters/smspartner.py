@@ -23,7 +23,8 @@ Formats, from SMSPartner's documentation (docpartner.dev, "API > SMS Partner"):
 
 Codes, in the catalog's terms: a status word is kind "status", channel "status_list"; an SMPP
 word (DELIVRD, UNDELIV, ...) is kind "dlr_status", channel "sms"; an error answer is kind
-"api_error" with the endpoint's channel (`endpoint=`, "send_sms" by default), and a failed entry
+"api_error" with the endpoint's channel (`endpoint=`; when not given, a word code is a voice
+message one, the only endpoint whose codes are words, and a number a send_sms one), and a failed entry
 of a status answer is an api_error of "status_retrieval". Words are kept as sent (the catalog
 matches them case-insensitively). Dates without an offset are read as French time
 (Europe/Paris, SMSPartner's own); Unix times as UTC. stopSms and isSpam stay in `raw`.
@@ -82,13 +83,14 @@ def parse(
     body: bytes,
     content_type: str | None = None,
     *,
-    endpoint: str = "send_sms",
+    endpoint: str | None = None,
     message_id: str | None = None,
 ) -> list[Report]:
     """Reports from one body (form, query string or JSON), in the order given.
 
     `endpoint` is the catalog channel of the request an error answer replies to; `message_id`
-    names the message when the body names none (error answers, Status by Tag entries).
+    names the message when the body names none (an error answer is "request" by default;
+    Status by Tag entries need it).
     """
     return parse_doc(
         decode_body(body, content_type, PROVIDER), endpoint=endpoint, message_id=message_id
@@ -96,10 +98,10 @@ def parse(
 
 
 def parse_doc(
-    doc: object, *, endpoint: str = "send_sms", message_id: str | None = None
+    doc: object, *, endpoint: str | None = None, message_id: str | None = None
 ) -> list[Report]:
     """Reports from an already decoded body (a mapping, or a list of them)."""
-    if endpoint not in ENDPOINTS:
+    if endpoint is not None and endpoint not in ENDPOINTS:
         raise InputError(f"unknown endpoint {endpoint!r}", provider=PROVIDER, field="endpoint")
     if isinstance(doc, list):
         if not doc:
@@ -120,7 +122,7 @@ def _mapping(doc: object, path: str) -> Mapping[str, object]:
     return doc
 
 
-def _one(doc: object, path: str, endpoint: str, message_id: str | None) -> list[Report]:
+def _one(doc: object, path: str, endpoint: str | None, message_id: str | None) -> list[Report]:
     doc = _mapping(doc, path)
     list_key = next((key for key in _LIST_KEYS if key in doc), None)
     if list_key is not None:
@@ -132,7 +134,8 @@ def _one(doc: object, path: str, endpoint: str, message_id: str | None) -> list[
     if doc.get("success") is False or (
         "code" in doc and f.present(doc, *_STATUS_KEYS) is None and "success" not in doc
     ):
-        return [_error_report(doc, path, endpoint, message_id)]
+        # An error answer is about the request; like Infobip's, it is "request" unless named.
+        return [_error_report(doc, path, endpoint, message_id or "request")]
     if is_voice_status(doc) and _id(doc, path) is None:
         return [_voice_report(doc, path)]
     if doc.get("success") is True and f.present(doc, *_STATUS_KEYS) is None:
@@ -157,7 +160,7 @@ def _voice_report(doc: Mapping[str, object], path: str) -> Report:
 
 
 def _send_answer(
-    doc: Mapping[str, object], path: str, endpoint: str, default_id: str | None
+    doc: Mapping[str, object], path: str, endpoint: str | None, default_id: str | None
 ) -> Report:
     """A successful send answer: SMSPartner took the message (ACCEPTD), nothing more yet."""
     message_id = _id(doc, path) or default_id
@@ -167,7 +170,7 @@ def _send_answer(
     return Report(
         provider=PROVIDER,
         message_id=message_id,
-        channel=_ENDPOINT_CHANNEL.get(endpoint, Channel.SMS),
+        channel=_ENDPOINT_CHANNEL.get(endpoint or "send_sms", Channel.SMS),
         codes=(NativeCode(kind="dlr_status", channel="sms", code="ACCEPTD"),),
         price=price,
         currency=f.text(doc, "currency", PROVIDER, path) if price is not None else None,
@@ -219,7 +222,7 @@ def _status_report(
 
 
 def _error_report(
-    doc: Mapping[str, object], path: str, endpoint: str, default_id: str | None
+    doc: Mapping[str, object], path: str, endpoint: str | None, default_id: str | None
 ) -> Report:
     raw_code = f.required(doc, "code", PROVIDER, path)
     code: int | str = raw_code  # a word for voice messages, a number elsewhere
@@ -227,6 +230,8 @@ def _error_report(
         if len(raw_code) > 18:
             raise InputError("code too large", provider=PROVIDER, field=path + "code")
         code = int(raw_code)
+    if endpoint is None:
+        endpoint = "voice_message" if isinstance(code, str) else "send_sms"
     message_id = _id(doc, path) or default_id
     if message_id is None:
         raise InputError(
