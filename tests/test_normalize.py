@@ -14,6 +14,7 @@ from dlrkit import DlrkitError, InputError, normalize
 from dlrkit.adapters import ADAPTERS, get
 from dlrkit.catalog.registry import PROVIDERS
 from dlrkit.normalizer import detect
+from dlrkit.outcome import State
 
 from .strategies import json_values
 
@@ -173,3 +174,22 @@ def test_every_fixture_is_detected_as_its_provider(rel: str) -> None:
 def test_deeply_nested_arrays_are_refused_cleanly(provider: str | None) -> None:
     with pytest.raises(InputError):
         normalize(b"[" * 950 + b"]" * 950, provider=provider)
+
+
+def test_one_message_id_for_several_recipients_gives_one_outcome_each() -> None:
+    path = Path(__file__).parent / "fixtures" / "smspartner" / "bulk_status.json"
+    first, second = normalize(path.read_bytes())
+    assert first.message_id == second.message_id == "48215"
+    assert (first.recipient, first.state) == ("+33644444444", State.DELIVERED)
+    assert second.state is State.UNDELIVERED
+
+
+def test_a_report_without_recipient_joins_its_message() -> None:
+    with_recipient = {
+        "receipted_message_id": "77",
+        "message_state": 1,
+        "source_addr": "33611112222",
+    }
+    batch = [with_recipient, "id:77 sub:001 dlvrd:001 stat:DELIVRD err:000"]
+    (o,) = normalize(batch, provider="smpp")
+    assert (o.message_id, o.state, o.reports) == ("77", State.DELIVERED, 2)

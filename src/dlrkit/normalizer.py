@@ -13,7 +13,7 @@ is an `InputError` that says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -23,7 +23,7 @@ from dlrkit import adapters
 from dlrkit.catalog import Catalog
 from dlrkit.classify import Classifier
 from dlrkit.errors import InputError
-from dlrkit.fold import fold
+from dlrkit.fold import merge
 from dlrkit.outcome import Outcome, Report
 from dlrkit.rules import Rules
 
@@ -120,4 +120,24 @@ def normalize(
     reports = parse_reports(payload, provider, content_type)
     if len(reports) == 1:
         return [clf.classify(reports[0], received_at=received_at)]
-    return fold(clf.classify(r, received_at=received_at) for r in reports)
+    return fold_per_recipient(clf.classify(r, received_at=received_at) for r in reports)
+
+
+def fold_per_recipient(outcomes: Iterable[Outcome]) -> list[Outcome]:
+    """`fold`, keeping apart the recipients of one message id.
+
+    Some providers give one id to a send to several numbers (SMSPartner's message_id; its
+    Status by Message answer lists each number's status under it): those are several messages,
+    one per recipient, and must not fold into one. The parts and repeats of one message share
+    the recipient; a report that names none joins the first outcome of its id.
+    """
+    merged: dict[tuple[str, str, str | None], Outcome] = {}
+    first: dict[tuple[str, str], tuple[str, str, str | None]] = {}
+    for o in outcomes:
+        key = (o.provider, o.message_id, o.recipient_raw)
+        earlier = first.get(key[:2])
+        if key not in merged and earlier is not None and None in (earlier[2], key[2]):
+            key = earlier
+        first.setdefault(key[:2], key)
+        merged[key] = merge(merged[key], o) if key in merged else o
+    return list(merged.values())

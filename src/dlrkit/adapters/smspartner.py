@@ -8,7 +8,8 @@ Formats, from SMSPartner's documentation (docpartner.dev, "API > SMS Partner"):
   status, date as Unix seconds, stopSms, isSpam}, where an entry with success false carries a
   status-retrieval error, e.g. code 4 "Number not found"); "Status by Message"
   (/v1/bulk-status: message_id at the top, entries without messageId); "Status by Tag"
-  (/v1/bulk-status-by-tag: entries name no message; `InputError` unless message_id= is given).
+  (/v1/bulk-status-by-tag: entries name no message; each is keyed by its phone number unless
+  message_id= is given).
   Status words: Delivered, Not delivered, Waiting (and ko, per "Error Codes > Status List").
 * delivery reports posted to the `urlDlr` given at sending ("Single Send"): form or query
   parameters, or JSON, read with the same names as a status entry, plus the aliases msgId,
@@ -182,6 +183,10 @@ def _send_answer(
 
 def _entry(item: object, path: str, default_id: str | None) -> Report:
     item = _mapping(item, path)
+    if default_id is None and _id(item, path) is None:
+        # A Status by Tag entry names no message: within the tag, its phone number is its key.
+        phone_key = f.present(item, *_PHONE_KEYS)
+        default_id = f.text(item, phone_key, PROVIDER, path) if phone_key else None
     if item.get("success") is False:
         return _error_report(item, path, "status_retrieval", default_id)
     return _status_report(item, path, "smspartner.status", default_id)
