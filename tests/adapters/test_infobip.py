@@ -699,3 +699,10 @@ def test_mms_report_is_an_mms_with_its_count() -> None:
     assert (o.channel, o.state, o.final) == (Channel.MMS, State.DELIVERED, True)
     assert (o.segments, o.price, o.currency) == (1, 0.05, "EUR")
     assert o.source == "infobip.mms_report"
+
+
+def test_unknown_currency_is_no_currency() -> None:
+    o = outcome_of("email_report_unknown_currency.json")
+    assert (o.channel, o.state, o.final) == (Channel.EMAIL, State.DELIVERED, True)
+    assert (o.price, o.currency) == (0.0, None)
+    assert o.recipient == "marko.kovac@example.hr"

@@ -180,7 +180,10 @@ def finite(value: float | None) -> float | None:
 
 
 def charge(result: Result) -> tuple[float | None, str | None]:
-    """Price per message; for voice, price per second x charged seconds when both are given."""
+    """Price per message; for voice, price per second x charged seconds when both are given.
+
+    Infobip writes the currency "UNKNOWN" when it has none (email reports): no currency then.
+    """
     price = result.price
     if price is None:
         return None, None
@@ -188,7 +191,10 @@ def charge(result: Result) -> tuple[float | None, str | None]:
     charged = result.voice_call.charged_duration if result.voice_call else None
     if amount is None and price.price_per_second is not None and charged is not None:
         amount = finite(price.price_per_second * charged)
-    return amount, (price.currency or None) if amount is not None else None
+    currency = price.currency or None
+    if currency is not None and currency.strip().upper() == "UNKNOWN":
+        currency = None
+    return amount, currency if amount is not None else None
 
 
 def iso_time(value: str | None) -> str | None:
