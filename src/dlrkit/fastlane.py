@@ -74,6 +74,9 @@ class _Price(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
     currency: str | UnsetType | None = UNSET
 
 
+_ABSENT = msgspec.Raw(b"")
+
+
 class _Result(msgspec.Struct, gc=False, forbid_unknown_fields=True):
     bulkId: str | UnsetType | None = UNSET
     messageId: str | UnsetType = UNSET
@@ -84,9 +87,9 @@ class _Result(msgspec.Struct, gc=False, forbid_unknown_fields=True):
     messageCount: Int64 | UnsetType | None = UNSET
     mccMnc: str | UnsetType | None = UNSET
     callbackData: str | UnsetType | None = UNSET
-    price: _Price | UnsetType | None = UNSET
-    status: _Status | UnsetType | None = UNSET
-    error: _Error | UnsetType | None = UNSET
+    price: msgspec.Raw = _ABSENT  # kept as they are: see _Row
+    status: msgspec.Raw = _ABSENT
+    error: msgspec.Raw = _ABSENT
     entityId: str | UnsetType | None = UNSET
     applicationId: str | UnsetType | None = UNSET
 
@@ -101,12 +104,15 @@ class _RawEnvelope(msgspec.Struct, gc=False):
 
 _decode_envelope = msgspec.json.Decoder(_Envelope).decode
 _decode_raw_envelope = msgspec.json.Decoder(_RawEnvelope).decode
+_decode_status = msgspec.json.Decoder(_Status | None).decode
+_decode_error = msgspec.json.Decoder(_Error | None).decode
+_decode_price = msgspec.json.Decoder(_Price | None).decode
 _decode_any = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
 _PREFIX = b'{"results":['
 _SUFFIX = b"]}"
 _NULL = b"null"
-_NO_SEGMENTS = b',"segments":null'
+_RAW_KEY = b'","recipient_raw":"'
 _MISSING: Any = object()
 _MAX_MEMO = 1 << 17  # entries per memo before it is emptied (bounded memory on any input)
 
@@ -175,6 +181,15 @@ class _Decision(NamedTuple):
     unknown: tuple[str, ...]
 
 
+class _Row(NamedTuple):
+    """What reports sharing status, error, price and segment counts have in common."""
+
+    head: bytes  # _Decision.head
+    canonical: bool  # status, error and price are written as msgspec writes them
+    middle: bytes  # ',"received_at":...,"price":...,"currency":...,"segments":...' + _Decision.tail
+    decision: _Decision
+
+
 class InfobipSmsLane:
     """Encode lines holding Infobip SMS report payloads as outcome JSON lines, or say no."""
 
@@ -183,12 +198,12 @@ class InfobipSmsLane:
         self.detect = detect  # the provider was not given: accept only what detection would
         self._received = b',"received_at":' + _str(received_at)
         self._decisions: dict[tuple[Any, Any], _Decision | None] = {}
-        self._prices: dict[Any, bytes] = {}
         self._blocks: dict[tuple[str, int], tuple[bytes, bytes] | int] = {}
+        self._heads: dict[str, tuple[bytes, bytes] | None] = {}
         self._seconds: dict[str, bytes | None] = {}
         self._minutes: dict[str, bytes | None] = {}
-        self._segments = {n: b',"segments":' + str(n).encode() for n in range(100)}
-        self.tally: Counter[_Decision] = Counter()  # decisions of every outcome encoded so far
+        self._rows: dict[tuple[Any, ...], _Row | None] = {}
+        self.tally: Counter[_Row] = Counter()  # how many outcomes of each kind were encoded
         self.declined = 0  # lines the last `encode_lines` declined
 
     # -- the batch -------------------------------------------------------------------------
@@ -202,10 +217,9 @@ class InfobipSmsLane:
         """
         out: list[bytes | None] = []
         append = out.append
-        seen: list[_Decision] = []
+        seen: list[_Row] = []
         see = seen.append
-        decisions, prices, blocks = self._decisions, self._prices, self._blocks
-        seconds, segments, received = self._seconds, self._segments, self._received
+        rows, heads, seconds = self._rows, self._heads, self._seconds
         decode, encode, fractions = _decode_envelope, _encode, _FRACTIONS
         declined = 0
         for line in lines:
@@ -222,77 +236,64 @@ class InfobipSmsLane:
                 declined += several is None
                 continue
             r = results[0]
-            d = decisions.get((r.status, r.error), _MISSING)
-            if d is _MISSING:
-                d = self._decision((r.status, r.error))
+            key = (bytes(r.status), bytes(r.error), bytes(r.price), r.smsCount, r.messageCount)
+            row = rows.get(key, _MISSING)
+            if row is _MISSING:
+                row = self._row(key)
             mid, to = r.messageId, r.to
-            if not isinstance(d, _Decision) or not isinstance(mid, str) or not mid:
+            if row is None or not isinstance(mid, str) or not mid:
                 append(None)
                 declined += 1
                 continue
-            # The recipient: an all-digits number from its block's memo, else `_recipient`.
-            recipient = None
+            # The recipient: an all-digits number from the memo of its head, else `_recipient`.
+            found = None
             if isinstance(to, str) and to.isdigit() and to.isascii():
-                found = blocks.get((to[:REGION_BLOCK], len(to)))
-                if isinstance(found, int):  # the block needs more digits: look again with them
-                    found = blocks.get((to[:found], len(to)))
-                if not isinstance(found, tuple):
-                    found = self._number(to)
+                found = heads.get(to[:-5]) or self._head(to)
                 if found is not None:
-                    number = to.encode()
-                    recipient = found[0] + number + b'","recipient_raw":"' + number + found[1]
-            if recipient is None:
+                    recipient, number, middle, tail = found[0], to.encode(), _RAW_KEY, found[1]
+            if found is None:
                 if isinstance(to, str) and "@" in to:
                     append(None)  # an e-mail report
                     declined += 1
                     continue
-                recipient = self._recipient(to)
+                recipient, number, middle, tail = self._recipient(to), b"", b"", b""
             # The times: their second and their fraction from memos, else `_time`.
             sent, done = r.sentAt, r.doneAt
-            if (
+            if not (
                 isinstance(sent, str)
-                and (head := seconds.get(sent[:19])) is not None
-                and (tail := fractions.get(sent[19:]))
+                and (sent_s := seconds.get(sent[:19])) is not None
+                and (sent_f := fractions.get(sent[19:])) is not None
             ):
-                sent_at = head + tail
-            else:
-                sent_at = self._time(sent)
-            if (
+                sent_s, sent_f = self._time(sent), b""
+            if not (
                 isinstance(done, str)
-                and (head := seconds.get(done[:19])) is not None
-                and (tail := fractions.get(done[19:]))
+                and (done_s := seconds.get(done[:19])) is not None
+                and (done_f := fractions.get(done[19:])) is not None
             ):
-                done_at = head + tail
-            else:
-                done_at = self._time(done)
-            p = r.price
-            money = prices.get(p) or self._price(p)
-            n = r.smsCount
-            if n is None or n is UNSET:
-                n = r.messageCount
-            seg = segments.get(n) if isinstance(n, int) else _NO_SEGMENTS
-            if seg is None:
-                seg = b',"segments":' + str(n).encode()
-            if encode(envelope) == line:
+                done_s, done_f = self._time(done), b""
+            if row.canonical and encode(envelope) == line:
                 raw = line[12:-2]  # the line is `{"results":[<the report, canonical>]}`
             else:
                 raw = encode(_decode_any(_decode_raw_envelope(line).results[0]))
-            see(d)
+            see(row)
             append(
                 b"".join(
                     (
                         b'{"message_id":',
                         encode(mid),
-                        d.head,
+                        row.head,
                         recipient,
+                        number,
+                        middle,
+                        number,
+                        tail,
                         b',"sender":null,"sent_at":',
-                        sent_at,
+                        sent_s,
+                        sent_f,
                         b',"done_at":',
-                        done_at,
-                        received,
-                        money,
-                        seg,
-                        d.tail,
+                        done_s,
+                        done_f,
+                        row.middle,
                         raw,
                         b"}\n",
                     )
@@ -302,16 +303,25 @@ class InfobipSmsLane:
         self.declined = declined
         return out
 
+    def counted(self) -> list[tuple[str, str, tuple[str, ...], int]]:
+        """(state, reason, unknown codes, outcomes) since the last call, for the summary."""
+        counts = [
+            (r.decision.state, r.decision.reason, r.decision.unknown, n)
+            for r, n in self.tally.items()
+        ]
+        self.tally.clear()
+        return counts
+
     def encode(self, payload: bytes) -> bytes | None:
         """One payload (a line, or a whole `.json` file)."""
         return self.encode_lines([payload])[0]
 
-    def _several(self, line: bytes, envelope: _Envelope, seen: list[_Decision]) -> bytes | None:
+    def _several(self, line: bytes, envelope: _Envelope, seen: list[_Row]) -> bytes | None:
         """A payload with several reports (or none): all accepted, or the payload declined."""
         results = envelope.results
         if not results or len({r.messageId for r in results}) < len(results):
             return None  # nothing to report, or reports the general path folds into one outcome
-        if line.startswith(_PREFIX) and _encode(envelope) == line:
+        if _encode(envelope) == line:
             raws = [_encode(r) for r in results]
         else:
             raws = [_encode(_decode_any(raw)) for raw in _decode_raw_envelope(line).results]
@@ -321,38 +331,60 @@ class InfobipSmsLane:
         seen.extend(d[1] for d in done if d is not None)
         return b"".join(d[0] for d in done if d is not None)
 
-    def _one(self, r: _Result, raw: bytes) -> tuple[bytes, _Decision] | None:
+    def _one(self, r: _Result, raw: bytes) -> tuple[bytes, _Row] | None:
         """One report's outcome line, given its `raw` as the general path writes it: the steps
         of `encode_lines`, one method each."""
-        key = (r.status, r.error)
-        d = self._decisions[key] if key in self._decisions else self._decision(key)
+        key = (bytes(r.status), bytes(r.error), bytes(r.price), r.smsCount, r.messageCount)
+        row = self._rows[key] if key in self._rows else self._row(key)
         mid, to = r.messageId, r.to
-        if d is None or not isinstance(mid, str) or not mid or (isinstance(to, str) and "@" in to):
+        if row is None or not isinstance(mid, str) or not mid:
             return None
-        n = r.smsCount
-        if n is None or n is UNSET:
-            n = r.messageCount
+        if isinstance(to, str) and "@" in to:
+            return None
+        if not row.canonical:  # status, error or price as msgspec would not write them
+            raw = _encode(_decode_any(raw))
         line = b"".join(
             (
                 b'{"message_id":',
                 _encode(mid),
-                d.head,
+                row.head,
                 self._recipient(to),
                 b',"sender":null,"sent_at":',
                 self._time(r.sentAt),
                 b',"done_at":',
                 self._time(r.doneAt),
-                self._received,
-                self._prices.get(r.price) or self._price(r.price),
-                b',"segments":' + (str(n).encode() if isinstance(n, int) else _NULL),
-                d.tail,
+                row.middle,
                 raw,
                 b"}\n",
             )
         )
-        return line, d
+        return line, row
 
     # -- memos -------------------------------------------------------------------------------
+
+    def _row(self, key: tuple[Any, ...]) -> _Row | None:
+        status, error, price, sms_count, message_count = key
+        row = None
+        try:
+            s = _decode_status(status) if status else UNSET
+            e = _decode_error(error) if error else UNSET
+            p = _decode_price(price) if price else UNSET
+        except msgspec.ValidationError:
+            s = e = p = _MISSING
+        pair = (s, e)
+        if s is not _MISSING:
+            d = self._decisions[pair] if pair in self._decisions else self._decision(pair)
+            if d is not None:
+                n = sms_count if sms_count is not None and sms_count is not UNSET else message_count
+                segments = str(n).encode() if isinstance(n, int) else _NULL
+                money = self._price(p)
+                middle = self._received + money + b',"segments":' + segments + d.tail
+                canonical = all(not b or _encode(_decode_any(b)) == b for b in key[:3])
+                row = _Row(d.head, canonical, middle, d)
+        if len(self._rows) >= _MAX_MEMO:
+            self._rows.clear()
+        self._rows[key] = row
+        return row
 
     def _decision(self, key: tuple[Any, Any]) -> _Decision | None:
         if len(self._decisions) >= _MAX_MEMO:
@@ -402,22 +434,19 @@ class InfobipSmsLane:
             o.unknown_codes,
         )
 
-    def _price(self, p: _Price | UnsetType | None) -> bytes:
+    @staticmethod
+    def _price(p: _Price | UnsetType | None) -> bytes:
         """',"price":...,"currency":...' for a price object (as `infobip_shapes.charge`)."""
         amount = p.pricePerMessage if isinstance(p, _Price) else None
         if amount is UNSET or (isinstance(amount, float) and not math.isfinite(amount)):
             amount = None
         currency = p.currency if isinstance(p, _Price) and amount is not None else None
-        piece = (
+        return (
             b',"price":'
             + (_NULL if amount is None else _encode(amount))
             + b',"currency":'
             + _str(currency or None)
         )
-        if len(self._prices) >= _MAX_MEMO:
-            self._prices.clear()
-        self._prices[p] = piece
-        return piece
 
     def _time(self, value: str | UnsetType | None) -> bytes:
         """A timestamp as the general path writes it; Infobip's usual form from two memos."""
@@ -454,6 +483,19 @@ class InfobipSmsLane:
             + b',"operator":'
             + _str(rec.operator)
         )
+
+    def _head(self, to: str) -> tuple[bytes, bytes] | None:
+        """`_number`, kept by the number's head: all but its last five digits, which give its
+        length and, for most numbers, at least the digits deciding its answer (else None is kept,
+        and each such number asks `_number`)."""
+        found = self._number(to)
+        head = to[:-5]
+        if head not in self._heads:
+            if len(self._heads) >= _MAX_MEMO:
+                self._heads.clear()
+            decided = found is not None and deciding_digits(to) <= len(head)
+            self._heads[head] = found if decided else None
+        return found
 
     def _number(self, to: str) -> tuple[bytes, bytes] | None:
         """For an all-digits `to`: the pieces around the number in the record, from the memo of

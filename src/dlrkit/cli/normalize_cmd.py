@@ -151,9 +151,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                     if lane is not None and args.content_type is None:
                         assert fast_sink is not None
                         encoded = lane.encode_lines(payloads)
-                        for d, n in lane.tally.items():
-                            stats.count_many(d.state, d.reason, d.unknown, n)
-                        lane.tally.clear()
+                        for state, reason, unknown, n in lane.counted():
+                            stats.count_many(state, reason, unknown, n)
                         if lane.declined == 0:  # the usual block: written at once
                             stats.payloads += len(payloads)
                             fast_sink.write_encoded(b"".join(encoded))  # type: ignore[arg-type]
@@ -231,17 +230,20 @@ def _format_from(path: str | None) -> str | None:
 
 
 def _summary(stats: Stats) -> None:
+    """Counts and tables on stderr; ties in name order (the fast lane counts in its own order)."""
     err = sys.stderr
     err.write(
         f"{stats.payloads} payloads, {stats.outcomes} outcomes, {stats.malformed} skipped as malformed\n"
     )
     if stats.reasons:
         rows = [
-            [s, r, str(n)] for (s, r), n in sorted(stats.reasons.items(), key=lambda kv: -kv[1])
+            [s, r, str(n)]
+            for (s, r), n in sorted(stats.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
         print_table(
             ["state", "reason", "outcomes"], rows, stream=err, title="Outcomes by state and reason"
         )
     if stats.unknown:
-        rows = [[u, str(n)] for u, n in stats.unknown.most_common(20)]
+        top = sorted(stats.unknown.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+        rows = [[u, str(n)] for u, n in top]
         print_table(["unknown code", "seen"], rows, stream=err, title="Codes not in the catalog")
