@@ -200,7 +200,7 @@ class InfobipSmsLane:
         self._decisions: dict[tuple[Any, Any], _Decision | None] = {}
         self._blocks: dict[tuple[str, int], tuple[bytes, bytes] | int] = {}
         self._heads: dict[str, tuple[bytes, bytes] | None] = {}
-        self._seconds: dict[str, bytes | None] = {}
+        self._seconds: dict[str, bytes] = {}
         self._minutes: dict[str, bytes | None] = {}
         self._rows: dict[tuple[Any, ...], _Row | None] = {}
         self.tally: Counter[_Row] = Counter()  # how many outcomes of each kind were encoded
@@ -247,29 +247,26 @@ class InfobipSmsLane:
                 continue
             # The recipient: an all-digits number from the memo of its head, else `_recipient`.
             found = None
-            if isinstance(to, str) and to.isdigit() and to.isascii():
+            if isinstance(to, str) and (number := to.encode()).isdigit():  # ASCII digits only
                 found = heads.get(to[:-5]) or self._head(to)
                 if found is not None:
-                    recipient, number, middle, tail = found[0], to.encode(), _RAW_KEY, found[1]
+                    recipient, middle, tail = found[0], _RAW_KEY, found[1]
             if found is None:
                 if isinstance(to, str) and "@" in to:
                     append(None)  # an e-mail report
                     declined += 1
                     continue
                 recipient, number, middle, tail = self._recipient(to), b"", b"", b""
-            # The times: their second and their fraction from memos, else `_time`.
+            # The times: their second and their fraction from memos, else `_time` (also for
+            # None and absent: slicing them is a TypeError).
             sent, done = r.sentAt, r.doneAt
-            if not (
-                isinstance(sent, str)
-                and (sent_s := seconds.get(sent[:19])) is not None
-                and (sent_f := fractions.get(sent[19:])) is not None
-            ):
+            try:
+                sent_s, sent_f = seconds[sent[:19]], fractions[sent[19:]]  # type: ignore[index]
+            except (KeyError, TypeError):
                 sent_s, sent_f = self._time(sent), b""
-            if not (
-                isinstance(done, str)
-                and (done_s := seconds.get(done[:19])) is not None
-                and (done_f := fractions.get(done[19:])) is not None
-            ):
+            try:
+                done_s, done_f = seconds[done[:19]], fractions[done[19:]]  # type: ignore[index]
+            except (KeyError, TypeError):
                 done_s, done_f = self._time(done), b""
             if row.canonical and encode(envelope) == line:
                 raw = line[12:-2]  # the line is `{"results":[<the report, canonical>]}`
@@ -449,15 +446,18 @@ class InfobipSmsLane:
         )
 
     def _time(self, value: str | UnsetType | None) -> bytes:
-        """A timestamp as the general path writes it; Infobip's usual form from two memos."""
+        """A timestamp as the general path writes it; Infobip's usual form from two memos (only
+        real seconds are kept)."""
         if not isinstance(value, str) or not value:
             return _NULL
         head = value[:19]
-        if head not in self._seconds:
-            if len(self._seconds) >= _MAX_MEMO:
-                self._seconds.clear()
-            self._seconds[head] = _second(head, self._minutes)
-        second = self._seconds[head]
+        second = self._seconds.get(head)
+        if second is None:
+            second = _second(head, self._minutes)
+            if second is not None:
+                if len(self._seconds) >= _MAX_MEMO:
+                    self._seconds.clear()
+                self._seconds[head] = second
         fraction = _FRACTIONS.get(value[19:])
         if second is None or fraction is None:
             return _time_slow(value)
