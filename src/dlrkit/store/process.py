@@ -161,11 +161,11 @@ class ProcessCommitter:
 
     async def _send_loop(self) -> None:
         while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
             if not self._pending:
                 if self._closing:
                     return
+                await self._wakeup.wait()
+                self._wakeup.clear()
                 continue
             child = self._child
             if child is None or child.returncode is not None:

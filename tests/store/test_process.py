@@ -1,0 +1,223 @@
+"""The SQLite writer process (`SqlStore(url, writer="process")`, what `dlrkit serve` uses): the
+same stored state as the writer thread, grouping, failures isolated per batch, a killed child
+replaced, a clean stop, and no child outliving its parent."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from dlrkit.errors import InputError
+from dlrkit.store import default_url
+from dlrkit.store.base import Incoming, OutcomeFilter, Stored, StoreError
+from dlrkit.store.process import Done, Failed, ProcessCommitter, _answer, _frame, _FrameReader
+from dlrkit.store.sql import SqlStore
+
+from .test_ingest import ingest_concurrently, snapshot
+from .traffic import traffic
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def _writer_pids() -> list[int]:
+    """This process's writer children (`python -m dlrkit.store.process`)."""
+    found = []
+    for child in _children(os.getpid()):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            continue
+        if b"dlrkit.store.process" in command:
+            found.append(child)
+    return found
+
+
+def test_the_process_stores_what_the_thread_stores(tmp_path: Path) -> None:
+    sent = traffic(messages=600, reports=2000, seed=11)
+    items = sent.reports * 2
+    random.Random(5).shuffle(items)
+
+    async def ingest(url: str, writer: str) -> list[Stored]:
+        store = SqlStore(url, writer=writer)  # type: ignore[arg-type]
+        await store.open()
+        try:
+            return await ingest_concurrently(store, items, tasks=32, seed=9)
+        finally:
+            await store.close()
+
+    by_thread = asyncio.run(ingest(default_url(tmp_path / "thread"), "thread"))
+    by_process = asyncio.run(ingest(default_url(tmp_path / "process"), "process"))
+    assert [s.duplicate for s in by_process].count(False) == len(sent.reports)
+    assert sorted(s.report_key for s in by_process if not s.duplicate) == sorted(
+        s.report_key for s in by_thread if not s.duplicate
+    )
+    assert snapshot(default_url(tmp_path / "process")) == snapshot(default_url(tmp_path / "thread"))
+
+
+def test_concurrent_batches_share_transactions(tmp_path: Path) -> None:
+    items = traffic(messages=300, reports=900, seed=12).reports
+
+    async def scenario() -> tuple[int, int]:
+        store = SqlStore(default_url(tmp_path), writer="process")
+        await store.open()
+        try:
+            results = await asyncio.gather(*(store.ingest([i]) for i in items))
+            page = await store.outcomes(OutcomeFilter(), limit=1000)
+        finally:
+            await store.close()
+        return sum(len(r) for r in results), len(page.items)
+
+    answered, messages = asyncio.run(scenario())
+    assert answered == len(items)
+    assert messages == len({(i.outcome.provider, i.outcome.message_id) for i in items})
+
+
+def test_a_failing_batch_fails_alone() -> None:
+    items = traffic(messages=10, reports=30, seed=13).reports
+    poison = items[4].report_key
+    groups: list[int] = []
+
+    def commit(batch: Sequence[Incoming]) -> list[Stored]:
+        groups.append(len(batch))
+        if any(i.report_key == poison for i in batch):
+            raise InputError("refused for the test", field="batch[0].outcome.recipient")
+        return [Stored(report_key=i.report_key, duplicate=False, outcome=i.outcome) for i in batch]
+
+    batches = [items[0:3], items[3:6], items[6:9]]
+    answers = _answer(commit, batches)
+    assert groups == [9, 3, 3, 3]  # all at once, then one by one
+    assert [type(a) for a in answers] == [Done, Failed, Done]
+    failed = answers[1]
+    assert isinstance(failed, Failed)
+    assert (failed.kind, failed.field) == ("input", "batch[0].outcome.recipient")
+    assert isinstance(failed.error(), InputError)
+    assert [s.report_key for s in answers[2].stored] == [i.report_key for i in items[6:9]]  # type: ignore[union-attr]
+
+
+def test_frames_split_anywhere_are_read_whole() -> None:
+    bodies = [b"", b"x" * 70_000, b'{"a":1}', b"[]"]
+    stream = b"".join(_frame(b) for b in bodies)
+    read, write = os.pipe()
+    reader = _FrameReader(read)
+    got: list[bytes] = []
+    for cut in range(0, len(stream), 4093):  # pieces that split headers and bodies
+        os.write(write, stream[cut : cut + 4093])
+        got += reader.take(wait=False)
+    os.close(write)
+    got += reader.take(wait=True)
+    assert got == bodies
+    assert reader.take(wait=True) == []
+    assert reader.ended
+    os.close(read)
+
+
+def test_a_killed_writer_fails_its_batches_and_is_replaced(tmp_path: Path) -> None:
+    items = traffic(messages=50, reports=150, seed=14).reports
+
+    async def scenario() -> None:
+        store = SqlStore(default_url(tmp_path), writer="process")
+        await store.open()
+        try:
+            await store.ingest(items[:10])
+            (first,) = _writer_pids()
+            os.kill(first, signal.SIGKILL)  # while idle: the next batch starts a new child
+            await asyncio.sleep(0.2)
+            assert len(await store.ingest(items[10:20])) == 10
+            (second,) = _writer_pids()
+            assert second != first
+            os.kill(second, signal.SIGSTOP)  # a batch in flight when the child dies ...
+            in_flight = asyncio.ensure_future(store.ingest(items[20:30]))
+            await asyncio.sleep(0.2)
+            os.kill(second, signal.SIGKILL)
+            with pytest.raises(StoreError, match="writer process ended"):
+                await in_flight  # ... is refused: the provider retries it
+            assert [s.duplicate for s in await store.ingest(items[20:30])] == [False] * 10
+            assert _writer_pids() not in ([first], [second])
+        finally:
+            await store.close()
+        assert _writer_pids() == []
+
+    asyncio.run(scenario())
+
+
+def test_close_commits_everything_submitted(tmp_path: Path) -> None:
+    items = traffic(messages=200, reports=600, seed=15).reports
+
+    async def scenario() -> list[Stored]:
+        store = SqlStore(default_url(tmp_path), writer="process")
+        await store.open()
+        pending = [asyncio.ensure_future(store.ingest([i])) for i in items]
+        await asyncio.sleep(0)  # submitted, not yet answered
+        await store.close()
+        with pytest.raises(StoreError, match="not open"):
+            await store.ingest(items[:1])
+        return [s for p in pending for s in p.result()]
+
+    stored = asyncio.run(scenario())
+    assert len(stored) == len(items)
+    assert [s.duplicate for s in stored].count(False) == len(items)
+    assert _writer_pids() == []
+
+
+def test_a_store_that_cannot_open_says_why(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+
+    async def scenario() -> None:
+        committer = ProcessCommitter(f"sqlite:///{blocker}/dlrkit.db", SqlStore("x").policy)
+        await committer.start()
+
+    with pytest.raises(StoreError, match="writer process could not open the store"):
+        asyncio.run(scenario())
+
+
+def test_the_writer_does_not_outlive_its_parent(tmp_path: Path) -> None:
+    program = textwrap.dedent(
+        f"""
+        import asyncio, os, sys
+        from dlrkit.store.sql import SqlStore
+        async def main():
+            store = SqlStore({default_url(tmp_path)!r}, writer="process")
+            await store.open()
+            print(os.getpid(), flush=True)
+            await asyncio.sleep(60)
+        asyncio.run(main())
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    parent.stdout.readline()
+    (child,) = _children(parent.pid)
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state == "Z":  # ended, waiting for init to reap it
+            break
+        time.sleep(0.05)
+    else:
+        assert not Path(f"/proc/{child}").exists(), "the writer outlived its parent"
+
+
+def test_answers_round_trip() -> None:
+    items = traffic(messages=5, reports=30, seed=16).reports
+    stored = [Stored(report_key=i.report_key, duplicate=False, outcome=i.outcome) for i in items]
+    body = msgspec.json.encode([Done(stored=stored), Failed(kind="store", problem="disk full")])
+    decoded = msgspec.json.decode(body, type=list[Done | Failed])
+    assert decoded == [Done(stored=stored), Failed(kind="store", problem="disk full")]
