@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Hashable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -205,6 +206,10 @@ class InfobipSmsLane:
         self._rows: dict[tuple[Any, ...], _Row | None] = {}
         self.tally: Counter[_Row] = Counter()  # how many outcomes of each kind were encoded
         self.declined = 0  # lines the last `encode_lines` declined
+        # The kind of each outcome the last `encode_lines` encoded, in order: outcomes of one
+        # kind share every field but message_id, recipient, recipient_raw, country, operator,
+        # sender, sent_at, done_at and raw (Parquet output keeps the rest once per kind).
+        self.seen: Sequence[Hashable] = []
 
     # -- the batch -------------------------------------------------------------------------
 
@@ -298,6 +303,7 @@ class InfobipSmsLane:
             )
         self.tally.update(seen)
         self.declined = declined
+        self.seen = seen
         return out
 
     def counted(self) -> list[tuple[str, str, tuple[str, ...], int]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Hashable, Sequence
 from typing import IO, Any, Protocol
 
 import msgspec
@@ -80,9 +81,10 @@ class JsonlSink:
             self._stream.write(self._buf)
             self._buf.clear()
 
-    def write_encoded(self, lines: bytes) -> None:
-        """Already-encoded outcome lines (the fast lane's); a big block is written as it is."""
-        if len(lines) > 1 << 16:
+    def write_encoded(self, pieces: list[bytes], kinds: Sequence[Hashable]) -> None:
+        """Already-encoded outcome lines (the fast lane's, see `ParquetSink.write_encoded`)."""
+        lines = b"".join(pieces)
+        if len(lines) > 1 << 16:  # a big block is written as it is
             if self._buf:
                 self._stream.write(self._buf)
                 self._buf.clear()
@@ -121,8 +123,9 @@ class CsvSink:
         self._stream.flush()
 
 
-class _Row(msgspec.Struct):
-    """An encoded outcome read back for Parquet: nested fields stay raw JSON text."""
+class _Row(msgspec.Struct, gc=False):
+    """An encoded outcome read back for Parquet, its fields in `COLUMNS` order: nested fields
+    stay raw JSON text."""
 
     message_id: str
     provider: str
@@ -131,11 +134,9 @@ class _Row(msgspec.Struct):
     final: bool
     reason: str
     retry: str
-    party: str
     retry_after: int | None
+    party: str
     decided_by: str
-    codes: msgspec.Raw
-    unknown_codes: list[str]
     recipient: str | None
     recipient_raw: str | None
     country: str | None
@@ -149,17 +150,55 @@ class _Row(msgspec.Struct):
     segments: int | None
     reports: int
     source: str
+    codes: msgspec.Raw
+    unknown_codes: list[str]
     raw: msgspec.Raw
 
 
+class _Own(msgspec.Struct, gc=False):
+    """The fields of an encoded outcome that are its own, not its kind's (see `ParquetSink`)."""
+
+    message_id: str
+    recipient: str | None
+    recipient_raw: str | None
+    country: str | None
+    operator: str | None
+    sender: str | None
+    sent_at: str | None
+    done_at: str | None
+    raw: msgspec.Raw  # last: see ParquetSink._convert
+
+
+assert _Row.__struct_fields__ == COLUMNS
+_OWN = _Own.__struct_fields__
+_KIND = tuple(c for c in COLUMNS if c not in _OWN)
 _row_decoder = msgspec.json.Decoder(_Row)
+_own_decoder = msgspec.json.Decoder(_Own)
+
+
+def _text(value: object) -> str:
+    """JSON text (msgspec.Raw) or unknown codes (a list) as the string the column holds."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return " ".join(value)
+    assert isinstance(value, msgspec.Raw)
+    return bytes(value).decode()
 
 
 class ParquetSink:
-    """Parquet through pyarrow's streaming writer: columns filled row by row, one row group per
-    batch, so memory stays bounded whatever the input size."""
+    """Parquet through pyarrow's streaming writer, in bounded memory whatever the input size.
 
-    BATCH = 16384
+    Each outcome is split into its own fields (message id, recipient, times, raw...) and its
+    kind's: the fast lane says which outcomes share everything else (decision, price, source...),
+    and a kind's values are converted once. Rows are gathered as tuples and turned into Arrow
+    arrays every `CHUNK` rows (their Python objects are freed while still in the CPU's caches);
+    the kind columns are one `take` from the table of kinds. A row group is written every
+    `ROW_GROUP` rows.
+    """
+
+    CHUNK = 2048
+    ROW_GROUP = 32768
 
     def __init__(self, path: str):
         import pyarrow as pa
@@ -170,43 +209,89 @@ class ParquetSink:
         types = {"final": b, "retry_after": i64, "price": f64, "segments": i64, "reports": i64}
         self._schema = pa.schema([(c, types.get(c, string)) for c in COLUMNS])
         self._writer = pq.ParquetWriter(path, self._schema, compression="zstd")
-        self._cols: list[list[Any]] = [[] for _ in COLUMNS]
+        self._own: list[tuple[Any, ...]] = []  # per row, the _OWN fields
+        self._kind_of: list[int] = []  # per row, its kind's index in self._kinds
+        self._kinds: list[tuple[Any, ...]] = []  # the _KIND fields of each kind
+        self._known: dict[Hashable, int] = {}  # the index of each fast-lane kind
+        self._kind_table: Any = None  # self._kinds as an Arrow table, once converted
+        self._chunks: list[Any] = []  # record batches of the row group being gathered
+        self._gathered = 0
 
     def write(self, outcome: Outcome) -> None:
-        for col, value in zip(self._cols, row(outcome).values(), strict=True):
-            col.append(value)
-        if len(self._cols[0]) >= self.BATCH:
-            self._flush()
+        values = row(outcome)
+        self._own.append(tuple(values[c] for c in _OWN))
+        self._kind_of.append(self._new_kind(tuple(values[c] for c in _KIND)))
+        if len(self._own) >= self.CHUNK:
+            self._convert()
 
-    def write_encoded(self, lines: bytes) -> None:
-        """Outcome JSON lines (the fast lane's), stored with the same columns as `write`."""
-        for line in lines.splitlines():
-            r = _row_decoder.decode(line)
-            values = (
-                r.message_id, r.provider, r.channel, r.state, r.final, r.reason, r.retry,
-                r.retry_after, r.party, r.decided_by, r.recipient, r.recipient_raw, r.country,
-                r.operator, r.sender, r.sent_at, r.done_at, r.received_at, r.price, r.currency,
-                r.segments, r.reports, r.source, bytes(r.codes).decode(), " ".join(r.unknown_codes),
-                bytes(r.raw).decode(),
-            )  # fmt: skip
-            for col, value in zip(self._cols, values, strict=True):
-                col.append(value)
-        if len(self._cols[0]) >= self.BATCH:
+    def write_encoded(self, pieces: list[bytes], kinds: Sequence[Hashable]) -> None:
+        """Outcome JSON lines (the fast lane's; a piece may hold several), and the kind of each
+        outcome, in order. Stored with the same columns as `write`."""
+        own, kind_of, known = self._own, self._kind_of, self._known
+        decode, astuple = _own_decoder.decode, msgspec.structs.astuple
+        lines: Any = pieces
+        if len(kinds) != len(pieces):
+            lines = b"".join(pieces).splitlines()
+        for line, kind in zip(lines, kinds, strict=True):
+            own.append(astuple(decode(line)))
+            index = known.get(kind)
+            if index is None:
+                r = astuple(_row_decoder.decode(line))
+                index = known[kind] = self._new_kind(tuple(r[COLUMNS.index(c)] for c in _KIND))
+            kind_of.append(index)
+        if len(own) >= self.CHUNK:
+            self._convert()
+
+    def _new_kind(self, values: tuple[Any, ...]) -> int:
+        self._kinds.append(values)
+        self._kind_table = None
+        return len(self._kinds) - 1
+
+    def _convert(self) -> None:
+        """The gathered rows as a record batch; a row group once there are enough."""
+        pa = self._pa
+        if self._own:
+            if self._kind_table is None:
+                kinds = list(zip(*self._kinds, strict=True))
+                self._kind_table = pa.RecordBatch.from_arrays(
+                    [
+                        pa.array([_text(v) for v in col] if c in _TEXT else col, type=_type)
+                        for c, col, _type in (
+                            (c, kinds[i], self._schema.field(c).type) for i, c in enumerate(_KIND)
+                        )
+                    ],
+                    names=list(_KIND),
+                )
+            kind_columns = self._kind_table.take(pa.array(self._kind_of, type=pa.int32()))
+            own = list(zip(*self._own, strict=True))
+            arrays = {c: pa.array(own[i], type=pa.string()) for i, c in enumerate(_OWN[:-1])}
+            raws = [v.encode() if isinstance(v, str) else bytes(v) for v in own[-1]]
+            arrays["raw"] = pa.array(raws, type=pa.binary()).cast(pa.string())
+            batch = [arrays[c] if c in arrays else kind_columns.column(c) for c in COLUMNS]
+            self._chunks.append(pa.RecordBatch.from_arrays(batch, schema=self._schema))
+            self._gathered += len(self._own)
+            self._own.clear()
+            self._kind_of.clear()
+            if len(self._kinds) > 1 << 14:  # general-path outcomes are each a kind: start over
+                self._kinds.clear()
+                self._known.clear()
+                self._kind_table = None
+        if self._gathered >= self.ROW_GROUP:
             self._flush()
 
     def _flush(self) -> None:
-        if self._cols[0]:
-            arrays = [
-                self._pa.array(col, type=f.type)
-                for col, f in zip(self._cols, self._schema, strict=True)
-            ]
-            self._writer.write_table(self._pa.Table.from_arrays(arrays, schema=self._schema))
-            for col in self._cols:
-                col.clear()
+        if self._chunks:
+            self._writer.write_table(self._pa.Table.from_batches(self._chunks))
+            self._chunks.clear()
+            self._gathered = 0
 
     def close(self) -> None:
+        self._convert()
         self._flush()
         self._writer.close()
+
+
+_TEXT = frozenset((*_JSON_COLUMNS, "unknown_codes"))
 
 
 def open_sink(fmt: str, stream: IO[bytes] | None, path: str | None) -> Sink:

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from typing import IO
 
 from dlrkit.catalog import Catalog
@@ -148,23 +148,29 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                 for first, payloads in batches:
                     if bar is not None:
                         bar.advance(0, sum(len(p) + 1 for p in payloads))  # type: ignore[attr-defined]
+                    kinds: Sequence[Hashable] = []  # the lane's kind of each outcome it encoded
                     if lane is not None and args.content_type is None:
                         assert fast_sink is not None
                         encoded = lane.encode_lines(payloads)
+                        kinds = lane.seen
                         for state, reason, unknown, n in lane.counted():
                             stats.count_many(state, reason, unknown, n)
                         if lane.declined == 0:  # the usual block: written at once
                             stats.payloads += len(payloads)
-                            fast_sink.write_encoded(b"".join(encoded))  # type: ignore[arg-type]
+                            fast_sink.write_encoded(encoded, kinds)  # type: ignore[arg-type]
                             continue
                     else:
                         encoded = [None] * len(payloads)
+                    used = 0  # kinds used so far
                     for number, (payload, done) in enumerate(
                         zip(payloads, encoded, strict=True), first
                     ):
                         if done is not None:
+                            assert fast_sink is not None
                             stats.payloads += 1
-                            fast_sink.write_encoded(done)  # type: ignore[union-attr]
+                            n = done.count(b"\n")
+                            fast_sink.write_encoded([done], kinds[used : used + n])
+                            used += n
                         elif (whole or payload.strip()) and not _general(
                             payload, number, where, args, classifier, sink, stats
                         ):
