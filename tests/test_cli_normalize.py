@@ -216,3 +216,31 @@ def test_fast_lane_keeps_order_and_line_numbers(tmp_path: Path) -> None:
     b = received.sub(b"", (tmp_path / "slow.jsonl").read_bytes())
     assert a == b
     assert a.count(b"\n") == 7  # three payloads of two reports, and a Plivo one
+
+
+def test_parquet_chunks_row_groups_and_kinds(tmp_path: Path, monkeypatch: object) -> None:
+    """Small chunks, row groups and kind tables: the same rows as the general path's."""
+    import pyarrow.parquet as pq
+    import pytest
+
+    from dlrkit.cli import main
+    from dlrkit.sinks import ParquetSink
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(ParquetSink, "CHUNK", 7)
+    monkeypatch.setattr(ParquetSink, "ROW_GROUP", 20)
+    monkeypatch.setattr(ParquetSink, "MAX_KINDS", 5)
+    src = tmp_path / "infobip.jsonl"
+    src.write_bytes(b"\n".join(_variants()) + b"\n")
+    assert main(["normalize", str(src), "-o", str(tmp_path / "fast.parquet")]) == 1
+    assert (
+        main(["normalize", "--no-fast-lane", str(src), "-o", str(tmp_path / "slow.parquet")]) == 1
+    )
+    fast, slow = pq.ParquetFile(tmp_path / "fast.parquet"), pq.read_table(tmp_path / "slow.parquet")
+    assert fast.metadata.num_row_groups > 10
+    a, b = fast.read().to_pylist(), slow.to_pylist()
+    assert len(a) == len(b) > 400
+    for x, y in zip(a, b, strict=True):
+        x.pop("received_at")
+        y.pop("received_at")
+        assert x == y

@@ -199,6 +199,7 @@ class ParquetSink:
 
     CHUNK = 2048
     ROW_GROUP = 32768
+    MAX_KINDS = 1 << 14  # general-path outcomes are each a kind: then the table starts over
 
     def __init__(self, path: str):
         import pyarrow as pa
@@ -272,7 +273,7 @@ class ParquetSink:
             self._gathered += len(self._own)
             self._own.clear()
             self._kind_of.clear()
-            if len(self._kinds) > 1 << 14:  # general-path outcomes are each a kind: start over
+            if len(self._kinds) > self.MAX_KINDS:
                 self._kinds.clear()
                 self._known.clear()
                 self._kind_table = None
