@@ -244,3 +244,28 @@ def test_parquet_chunks_row_groups_and_kinds(tmp_path: Path, monkeypatch: object
         x.pop("received_at")
         y.pop("received_at")
         assert x == y
+
+
+def test_jsonl_sink_short_writes(tmp_path: Path, monkeypatch: object) -> None:
+    """`os.writev` may write less than asked (pipes, signals): the rest still gets written."""
+    import os
+
+    import pytest
+
+    from dlrkit import sinks
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    real = os.writev
+
+    def short(fd: int, buffers: list[bytes]) -> int:
+        return real(fd, [b"".join(buffers)[:1000]])
+
+    monkeypatch.setattr(sinks.os, "writev", short)
+    pieces = [b'{"n":%d}\n' % i for i in range(3000)]
+    path = tmp_path / "out.jsonl"
+    with path.open("wb") as f:
+        sink = sinks.JsonlSink(f)
+        sink.write_encoded(pieces[:10], [])
+        sink.write_encoded(pieces[10:], [])
+        sink.close()
+    assert path.read_bytes() == b"".join(pieces)
