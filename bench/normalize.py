@@ -50,8 +50,13 @@ def timed(cmd: list[str]) -> tuple[float, float, int]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
-def best(cmd: list[str], repeat: int) -> tuple[float, float, int]:
-    runs = [timed(cmd) for _ in range(repeat)]
+def best(cmd: list[str], repeat: int, output: Path) -> tuple[float, float, int]:
+    """The best wall and CPU times of `repeat` runs (and the largest peak RSS); the output file
+    is removed before each run (truncating the last run's would count in this run's time)."""
+    runs = []
+    for _ in range(repeat):
+        output.unlink(missing_ok=True)
+        runs.append(timed(cmd))
     return min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)
 
 
@@ -101,17 +106,17 @@ def main() -> None:
         src = Path(tmp) / "reports.jsonl"
         generate(a.lines, src)
         size, n = src.stat().st_size, a.lines
-        out = Path(tmp) / "out"
-        jsonl = best([dlrkit(), "normalize", str(src), "-o", f"{out}.jsonl"], a.repeat)
-        out_size = Path(f"{out}.jsonl").stat().st_size
-        Path(f"{out}.jsonl").unlink()
-        pq = best([dlrkit(), "normalize", str(src), "-o", f"{out}.parquet"], a.repeat)
-        Path(f"{out}.parquet").unlink()
+        out = Path(tmp) / "out.jsonl"
+        jsonl = best([dlrkit(), "normalize", str(src), "-o", str(out)], a.repeat, out)
+        out_size = out.stat().st_size
+        out.unlink()
+        pq_out = Path(tmp) / "out.parquet"
+        pq = best([dlrkit(), "normalize", str(src), "-o", str(pq_out)], a.repeat, pq_out)
+        pq_out.unlink()
         part = Path(tmp) / "part.jsonl"
         head(src, part, a.general_lines)
-        general = best(
-            [dlrkit(), "normalize", "--no-fast-lane", str(part), "-o", f"{out}.g.jsonl"], 1
-        )
+        general = best([dlrkit(), "normalize", "--no-fast-lane", str(part), "-o", str(out)], 1, out)
+        out.unlink()
         fast, std = floor(src, a.repeat)
         print(f"input: {n:,} Infobip SMS report lines, {size / 1e6:,.0f} MB")
         print(f"{'':38}{'reports/s':>12}{'ratio':>8}   (by wall clock; by CPU time)")
