@@ -75,19 +75,18 @@ def _blocks(stream: IO[bytes]) -> Iterator[tuple[int, list[bytes]]]:
     number = 1
     partial: list[bytes] = []  # the start of a line longer than what was read so far
     while block := stream.read(BLOCK):
-        cut = block.rfind(b"\n")
-        if cut < 0:
+        lines = block.split(b"\n")
+        if len(lines) == 1:  # no line ends in this block
             partial.append(block)
             continue
         if partial:
-            partial.append(block)
-            block = b"".join(partial)
-            cut = block.rfind(b"\n")
+            partial.append(lines[0])
+            lines[0] = b"".join(partial)
             partial = []
-        if cut + 1 < len(block):
-            partial.append(block[cut + 1 :])
-        lines = block[:cut].split(b"\n")
-        if b"\r" in block:
+        last = lines.pop()  # the start of the next block's first line
+        if last:
+            partial.append(last)
+        if b"\r" in block or b"\r" in lines[0]:
             lines = [line.rstrip(b"\r") for line in lines]
         yield number, lines
         number += len(lines)
