@@ -21,7 +21,7 @@ import pytest
 from dlrkit.errors import InputError
 from dlrkit.store import default_url
 from dlrkit.store.base import Incoming, OutcomeFilter, Stored, StoreError
-from dlrkit.store.process import Done, Failed, ProcessCommitter, _answer, _frame, _FrameReader
+from dlrkit.store.process import Done, Failed, Job, ProcessCommitter, _answer, _frame, _FrameReader
 from dlrkit.store.sql import SqlStore
 
 from .test_ingest import ingest_concurrently, snapshot
@@ -97,15 +97,17 @@ def test_a_failing_batch_fails_alone() -> None:
             raise InputError("refused for the test", field="batch[0].outcome.recipient")
         return [Stored(report_key=i.report_key, duplicate=False, outcome=i.outcome) for i in batch]
 
-    batches = [items[0:3], items[3:6], items[6:9]]
-    answers = _answer(commit, batches)
+    jobs = [Job(items[0:3], True), Job(items[3:6], True), Job(items[6:9], False)]
+    answers = _answer(commit, jobs)
     assert groups == [9, 3, 3, 3]  # all at once, then one by one
-    assert [type(a) for a in answers] == [Done, Failed, Done]
-    failed = answers[1]
+    first, failed, last = answers
+    assert isinstance(first, Done)
+    assert first.stored is not None
+    assert [s.report_key for s in first.stored] == [i.report_key for i in items[0:3]]
     assert isinstance(failed, Failed)
     assert (failed.kind, failed.field) == ("input", "batch[0].outcome.recipient")
     assert isinstance(failed.error(), InputError)
-    assert [s.report_key for s in answers[2].stored] == [i.report_key for i in items[6:9]]  # type: ignore[union-attr]
+    assert last == Done(duplicates=[False, False, False])  # flags only, as asked
 
 
 def test_frames_split_anywhere_are_read_whole() -> None:
@@ -136,7 +138,7 @@ def test_a_killed_writer_fails_its_batches_and_is_replaced(tmp_path: Path) -> No
             (first,) = _writer_pids()
             os.kill(first, signal.SIGKILL)  # while idle: the next batch starts a new child
             await asyncio.sleep(0.2)
-            assert len(await store.ingest(items[10:20])) == 10
+            assert await store.accept(items[10:20]) == [False] * 10
             (second,) = _writer_pids()
             assert second != first
             os.kill(second, signal.SIGSTOP)  # a batch in flight when the child dies ...
@@ -145,7 +147,7 @@ def test_a_killed_writer_fails_its_batches_and_is_replaced(tmp_path: Path) -> No
             os.kill(second, signal.SIGKILL)
             with pytest.raises(StoreError, match="writer process ended"):
                 await in_flight  # ... is refused: the provider retries it
-            assert [s.duplicate for s in await store.ingest(items[20:30])] == [False] * 10
+            assert await store.accept(items[20:30] + items[:2]) == [False] * 10 + [True] * 2
             assert _writer_pids() not in ([first], [second])
         finally:
             await store.close()

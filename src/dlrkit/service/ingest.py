@@ -59,7 +59,7 @@ class StoreSink:
     async def persist(self, items: Sequence[Incoming]) -> list[bool]:
         if not items:
             return []
-        return [s.duplicate for s in await self.store.ingest(items)]
+        return await self.store.accept(items)
 
     async def check(self) -> None:
         await self.store.outcomes(OutcomeFilter(), limit=1)

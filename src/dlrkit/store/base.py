@@ -194,6 +194,10 @@ class Store(Protocol):
     async def ingest(self, batch: Sequence[Incoming]) -> list[Stored]:
         """Store reports; idempotent per report_key; returns when durable."""
 
+    async def accept(self, batch: Sequence[Incoming]) -> list[bool]:
+        """`ingest`, answering only whether each report was a duplicate (what a webhook
+        answers): cheaper where the merged outcomes would have to be sent back."""
+
     async def message(self, message_id: str, provider: str | None = None) -> Message | None: ...
 
     async def outcomes(

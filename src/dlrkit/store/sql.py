@@ -182,6 +182,15 @@ class SqlStore:
             return []
         return await writer.submit(items)
 
+    async def accept(self, batch: Sequence[Incoming]) -> list[bool]:
+        writer = self._require().writer
+        items = check_batch(batch)
+        if not items:
+            return []
+        if isinstance(writer, ProcessCommitter):
+            return await writer.submit_new(items)
+        return [s.duplicate for s in await writer.submit(items)]
+
     async def message(self, message_id: str, provider: str | None = None) -> Message | None:
         if not storable(message_id) or (provider is not None and not storable(provider)):
             return None
