@@ -221,7 +221,11 @@ class ParquetSink:
         string, f64, i64, b = pa.string(), pa.float64(), pa.int64(), pa.bool_()
         types = {"final": b, "retry_after": i64, "price": f64, "segments": i64, "reports": i64}
         self._schema = pa.schema([(c, types.get(c, string)) for c in COLUMNS])
-        self._writer = pq.ParquetWriter(path, self._schema, compression="zstd")
+        # Dictionary encoding only where values repeat: trying it on ids and raw text costs time.
+        repeating = [*_KIND, "country", "operator"]
+        self._writer = pq.ParquetWriter(
+            path, self._schema, compression="zstd", use_dictionary=repeating
+        )
         self._own: list[tuple[Any, ...]] = []  # per row, the _OWN fields
         self._kind_of: list[int] = []  # per row, its kind's index in self._kinds
         self._kinds: list[tuple[Any, ...]] = []  # the _KIND fields of each kind
