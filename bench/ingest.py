@@ -1,7 +1,8 @@
 """Benchmark: `dlrkit serve` taking signed webhooks over loopback from wrk, against its no-op ceiling.
 
     /work/venv/bin/python bench/ingest.py [--duration 10] [--connections 64] [--workers 1]
-        [--provider infobip] [--reports-per-webhook 1] [--broker nats://127.0.0.1:4222]
+        [--store-writer process|thread] [--provider infobip] [--reports-per-webhook 1]
+        [--broker nats://127.0.0.1:4222]
 
 Starts the real server (`python -m dlrkit serve`, SQLite in a temporary directory, every commit
 fsynced; or, with --broker, a stateless ingest node on a JetStream stream of its own) and drives
@@ -142,6 +143,8 @@ def start_server(data: Path, port: int, args: argparse.Namespace) -> subprocess.
     command += ["--data-dir", str(data), "--workers", str(args.workers), "--log-level", "warning"]
     if args.broker:
         command += ["--broker", args.broker]
+    else:
+        command += ["--store-writer", args.store_writer]
     server = subprocess.Popen(command, env={**os.environ, **SECRETS}, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -223,7 +226,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return {
         "provider": args.provider,
         "workers": args.workers,
-        "storage": "JetStream (--broker)" if args.broker else "SQLite",
+        "storage": "JetStream (--broker)" if args.broker else f"SQLite, {args.store_writer} writer",
         "connections": args.connections,
         "reports_per_webhook": args.reports_per_webhook,
         "webhooks_per_s": round(hooks["per_second"], 1),
@@ -254,6 +257,12 @@ def main() -> int:
         metavar="URL",
         help="serve --broker URL (e.g. nats://127.0.0.1:4222): a stateless ingest node, "
         "on a stream of its own that the bench removes afterwards",
+    )
+    parser.add_argument(
+        "--store-writer",
+        choices=["process", "thread"],
+        default="process",
+        help="serve --store-writer: SQLite commits in a process of its own (default) or a thread",
     )
     parser.add_argument("--provider", choices=["infobip", "plivo", "smspartner"], default="infobip")
     parser.add_argument("--reports-per-webhook", type=int, default=1, help="infobip only above 1")

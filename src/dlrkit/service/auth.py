@@ -33,10 +33,13 @@ PLIVO_SIGNATURE = "x-plivo-signature-v3"
 PLIVO_NONCE = "x-plivo-signature-v3-nonce"
 
 
+URL_SIGNED = frozenset({"plivo"})  # providers whose signatures cover the URL they called
+
+
 class Presented(NamedTuple):
     """What a webhook request brings to be verified (header names lower-cased)."""
 
-    url: str  # the full URL the provider called, query string included
+    url: str  # the full URL the provider called, query string included ("" unless URL_SIGNED)
     headers: Mapping[str, str]
     query: Mapping[str, str]
     path_token: str | None

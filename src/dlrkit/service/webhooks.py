@@ -135,7 +135,7 @@ async def receive(request: Request, provider: str, path_token: str | None = None
         return error_response(413, f"body larger than {ctx.settings.max_body} bytes", "body")
 
     presented = auth.Presented(
-        url=_signed_url(request, ctx.settings.public_url),
+        url=_signed_url(request, ctx.settings.public_url) if provider in auth.URL_SIGNED else "",
         headers=request.headers,
         query=request.query_params,
         path_token=path_token,
