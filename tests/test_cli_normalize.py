@@ -269,3 +269,13 @@ def test_jsonl_sink_short_writes(tmp_path: Path, monkeypatch: object) -> None:
         sink.write_encoded(pieces[10:], [])
         sink.close()
     assert path.read_bytes() == b"".join(pieces)
+
+
+def test_summary_ties_keep_the_input_order(tmp_path: Path) -> None:
+    """A general-path outcome before a fast-lane one, both counted once: the same summary."""
+    one = dict(INFOBIP_SMS, results=INFOBIP_SMS["results"][1:])
+    src = tmp_path / "mixed.jsonl"
+    src.write_bytes(PLIVO_HANGUP + b"\n" + json.dumps(one).encode() + b"\n")
+    fast = run("normalize", str(src), "-o", str(tmp_path / "fast.jsonl"))
+    slow = run("normalize", "--no-fast-lane", str(src), "-o", str(tmp_path / "slow.jsonl"))
+    assert fast.stderr == slow.stderr

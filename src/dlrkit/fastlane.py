@@ -318,13 +318,18 @@ class InfobipSmsLane:
         return out
 
     def counted(self) -> list[tuple[str, str, tuple[str, ...], int]]:
-        """(state, reason, unknown codes, outcomes) since the last call, for the summary."""
-        counts = [
-            (r.decision.state, r.decision.reason, r.decision.unknown, n)
-            for r, n in self.tally.items()
-        ]
+        """(state, reason, unknown codes, outcomes) since the last call, for the summary, kinds in
+        the order they first appeared."""
+        counts = [(*self.describe(kind), n) for kind, n in self.tally.items()]
         self.tally.clear()
         return counts
+
+    @staticmethod
+    def describe(kind: Hashable) -> tuple[str, str, tuple[str, ...]]:
+        """(state, reason, unknown codes) of the outcomes of a kind (see `seen`)."""
+        assert isinstance(kind, _Row)
+        d = kind.decision
+        return d.state, d.reason, d.unknown
 
     def encode(self, payload: bytes) -> bytes | None:
         """One payload (a line, or a whole `.json` file)."""

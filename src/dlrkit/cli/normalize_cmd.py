@@ -152,15 +152,17 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                         assert fast_sink is not None
                         encoded = lane.encode_lines(payloads)
                         kinds = lane.seen
-                        for state, reason, unknown, n in lane.counted():
-                            stats.count_many(state, reason, unknown, n)
-                        if lane.declined == 0:  # the usual block: written at once
+                        if lane.declined == 0:  # the usual block: written and counted at once
+                            for state, reason, unknown, n in lane.counted():
+                                stats.count_many(state, reason, unknown, n)
                             stats.payloads += len(payloads)
                             fast_sink.write_encoded(encoded, kinds)  # type: ignore[arg-type]
                             continue
                     else:
                         encoded = [None] * len(payloads)
                     used = 0  # kinds used so far
+                    if lane is not None:
+                        lane.tally.clear()  # counted line by line below
                     for number, (payload, done) in enumerate(
                         zip(payloads, encoded, strict=True), first
                     ):
@@ -169,6 +171,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                             stats.payloads += 1
                             n = done.count(b"\n")
                             fast_sink.write_encoded([done], kinds[used : used + n])
+                            for kind in kinds[used : used + n]:  # counted in the input's order
+                                stats.count(*lane.describe(kind))  # type: ignore[union-attr]
                             used += n
                         elif (whole or payload.strip()) and not _general(
                             payload, number, where, args, classifier, sink, stats
@@ -235,20 +239,18 @@ def _format_from(path: str | None) -> str | None:
 
 
 def _summary(stats: Stats) -> None:
-    """Counts and tables on stderr; ties in name order (the fast lane counts in its own order)."""
+    """Counts and tables on stderr; ties in the order they first appeared in the input."""
     err = sys.stderr
     err.write(
         f"{stats.payloads} payloads, {stats.outcomes} outcomes, {stats.malformed} skipped as malformed\n"
     )
     if stats.reasons:
         rows = [
-            [s, r, str(n)]
-            for (s, r), n in sorted(stats.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            [s, r, str(n)] for (s, r), n in sorted(stats.reasons.items(), key=lambda kv: -kv[1])
         ]
         print_table(
             ["state", "reason", "outcomes"], rows, stream=err, title="Outcomes by state and reason"
         )
     if stats.unknown:
-        top = sorted(stats.unknown.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
-        rows = [[u, str(n)] for u, n in top]
+        rows = [[u, str(n)] for u, n in stats.unknown.most_common(20)]
         print_table(["unknown code", "seen"], rows, stream=err, title="Codes not in the catalog")
