@@ -8,8 +8,11 @@ milliseconds; rich is imported only when printing to a terminal. Exit codes: 0 s
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from dlrkit.catalog.registry import NAMESPACES
 
@@ -59,18 +62,78 @@ class _Handlers:
 CATALOG_COMMANDS = frozenset({"explain", "translate", "codes"})
 
 
+@functools.cache
+def _width() -> int:
+    """The help's width, as argparse reckons it (terminal columns less 2), without the import of
+    shutil (and with it bz2 and lzma) that argparse makes for every parser it builds."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max(columns - 2, 20)
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ):
+        super().__init__(prog, indent_increment, max_help_position, width or _width())
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help formatter knows the width (subcommands' parsers too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The CLI's parser; given the command about to run, only that command's part is built
-    (which keeps `dlrkit explain` quick), otherwise every command (for --help)."""
+    """The CLI's parser; given a catalog command about to run, only that command is built
+    (which keeps `dlrkit explain` quick), otherwise every command (for --help and errors)."""
     cc = _Handlers()
 
-    parser = argparse.ArgumentParser(
+    def wanted(name: str) -> bool:
+        return command not in CATALOG_COMMANDS or command == name
+
+    parser = _Parser(
         prog="dlrkit",
         description="Explain provider codes and turn delivery reports into actionable outcomes.",
     )
     parser.add_argument("--version", action="version", version="dlrkit 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    if wanted("explain"):
+        _add_explain(sub, cc)
+    if wanted("translate"):
+        _add_translate(sub, cc)
+    if wanted("codes"):
+        _add_codes(sub, cc)
+    if command in CATALOG_COMMANDS:
+        return parser
+    _add_normalize(sub, cc)
 
+    from dlrkit.cli.service_parser import add_service_commands
+
+    add_service_commands(sub, cc)
+    from dlrkit.cli.sandbox_cmds import add_sandbox_command
+
+    add_sandbox_command(sub, cc)
+    from dlrkit.cli.decide_parser import add_decide_commands
+
+    add_decide_commands(sub, cc)
+    return parser
+
+
+def _add_explain(sub: Any, cc: _Handlers) -> None:
     p = sub.add_parser(
         "explain",
         help="explain a code of a provider or standard",
@@ -87,6 +150,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cc.cmd_explain)
 
+
+def _add_translate(sub: Any, cc: _Handlers) -> None:
     p = sub.add_parser(
         "translate",
         help="legacy Infobip voice code to new codes, and back",
@@ -99,6 +164,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cc.cmd_translate)
 
+
+def _add_codes(sub: Any, cc: _Handlers) -> None:
     codes = sub.add_parser("codes", help="list, search or export the catalog")
     csub = codes.add_subparsers(dest="codes_command", metavar="ACTION", required=True)
     p = csub.add_parser("list", help="list codes", description="List catalog entries.")
@@ -126,9 +193,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.set_defaults(func=cc.cmd_codes_export)
 
-    if command in CATALOG_COMMANDS:
-        return parser
 
+def _add_normalize(sub: Any, cc: _Handlers) -> None:
     p = sub.add_parser(
         "normalize",
         help="turn files of native reports into canonical outcomes",
@@ -168,17 +234,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="send Infobip SMS reports through the general path too (same output, slower)",
     )
     p.set_defaults(func=cc.cmd_normalize)
-
-    from dlrkit.cli.service_parser import add_service_commands
-
-    add_service_commands(sub, cc)
-    from dlrkit.cli.sandbox_cmds import add_sandbox_command
-
-    add_sandbox_command(sub, cc)
-    from dlrkit.cli.decide_parser import add_decide_commands
-
-    add_decide_commands(sub, cc)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
