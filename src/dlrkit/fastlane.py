@@ -121,8 +121,6 @@ _decode_error = msgspec.json.Decoder(_Error | None).decode
 _decode_price = msgspec.json.Decoder(_Price | None).decode
 _decode_any = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
-_PREFIX = b'{"results":['
-_SUFFIX = b"]}"
 _NULL = b"null"
 _RAW_KEY = b'","recipient_raw":"'
 _MISSING: Any = object()
@@ -382,6 +380,9 @@ class InfobipSmsLane:
     # -- memos -------------------------------------------------------------------------------
 
     def _row(self, key: tuple[Any, ...]) -> _Row | None:
+        """The memo row for (status, error, price, smsCount, messageCount), the first three as
+        raw bytes (b"" when absent): None when the lane declines such reports (a wrong type in
+        them, not an SMS report, the adapter refuses it...)."""
         status, error, price, sms_count, message_count = key
         row = None
         try:
