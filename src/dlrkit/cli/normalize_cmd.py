@@ -166,13 +166,14 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                     for number, (payload, done) in enumerate(
                         zip(payloads, encoded, strict=True), first
                     ):
-                        if done is not None:
+                        if done is not None:  # the lane's: write and count it in place
                             assert fast_sink is not None
+                            assert lane is not None
                             stats.payloads += 1
                             n = done.count(b"\n")
                             fast_sink.write_encoded([done], kinds[used : used + n])
-                            for kind in kinds[used : used + n]:  # counted in the input's order
-                                stats.count(*lane.describe(kind))  # type: ignore[union-attr]
+                            for kind in kinds[used : used + n]:
+                                stats.count(*lane.describe(kind))
                             used += n
                         elif (whole or payload.strip()) and not _general(
                             payload, number, where, args, classifier, sink, stats
