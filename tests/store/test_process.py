@@ -223,3 +223,38 @@ def test_answers_round_trip() -> None:
     body = msgspec.json.encode([Done(stored=stored), Failed(kind="store", problem="disk full")])
     decoded = msgspec.json.decode(body, type=list[Done | Failed])
     assert decoded == [Done(stored=stored), Failed(kind="store", problem="disk full")]
+
+
+def test_a_signal_to_the_process_group_stops_the_parent_cleanly(tmp_path: Path) -> None:
+    """SIGTERM to the whole group (systemd, `timeout`): the writer leaves it to its parent, which
+    stops it after the batches in hand, so nothing is reported as a crash."""
+    program = textwrap.dedent(
+        f"""
+        import asyncio, os, signal, sys
+        from dlrkit.store.sql import SqlStore
+        async def main():
+            store = SqlStore({default_url(tmp_path)!r}, writer="process")
+            await store.open()
+            stop = asyncio.Event()
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+            print("ready", flush=True)
+            await stop.wait()
+            await store.close()
+            print("closed", flush=True)
+        asyncio.run(main())
+        """
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", program],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert parent.stdout is not None
+    assert parent.stdout.readline() == "ready\n"
+    os.killpg(parent.pid, signal.SIGTERM)
+    out, err = parent.communicate(timeout=30)
+    assert parent.returncode == 0
+    assert out == "closed\n"
+    assert "writer process ended" not in err

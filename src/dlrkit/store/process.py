@@ -470,9 +470,11 @@ def main() -> int:
     # Frames go to the original stdout only; anything a library prints goes to stderr instead.
     out = os.dup(1)
     os.dup2(2, 1)
-    # Ctrl-C reaches the whole process group: the parent decides when this process stops (it
-    # lets its batches finish, then sends the stop frame), so the interrupt is the parent's.
+    # Ctrl-C, and the SIGTERM of a service manager or `timeout`, reach the whole process group:
+    # the parent decides when this process stops (it lets its batches finish, then sends the
+    # stop frame; if it dies, this process reads the end of its input), so both are the parent's.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     url = os.environ["DLRKIT_WRITER_URL"]
     policy = msgspec.json.decode(os.environ["DLRKIT_WRITER_POLICY"], type=PolicyConfig)
