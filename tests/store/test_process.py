@@ -231,7 +231,9 @@ def test_a_signal_to_the_process_group_stops_the_parent_cleanly(tmp_path: Path) 
     program = textwrap.dedent(
         f"""
         import asyncio, os, signal, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
         from dlrkit.store.sql import SqlStore
+        from traffic import traffic
         async def main():
             store = SqlStore({default_url(tmp_path)!r}, writer="process")
             await store.open()
@@ -239,8 +241,10 @@ def test_a_signal_to_the_process_group_stops_the_parent_cleanly(tmp_path: Path) 
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
             print("ready", flush=True)
             await stop.wait()
+            await asyncio.sleep(0.3)  # a request still being handled when the signal came
+            stored = await store.accept(traffic(messages=2, reports=6, seed=17).reports)
             await store.close()
-            print("closed", flush=True)
+            print("closed", len(stored), flush=True)
         asyncio.run(main())
         """
     )
@@ -256,5 +260,5 @@ def test_a_signal_to_the_process_group_stops_the_parent_cleanly(tmp_path: Path) 
     os.killpg(parent.pid, signal.SIGTERM)
     out, err = parent.communicate(timeout=30)
     assert parent.returncode == 0
-    assert out == "closed\n"
+    assert out == "closed 6\n", err
     assert "writer process ended" not in err
