@@ -262,3 +262,33 @@ def test_a_signal_to_the_process_group_stops_the_parent_cleanly(tmp_path: Path) 
     assert parent.returncode == 0
     assert out == "closed 6\n", err
     assert "writer process ended" not in err
+
+
+def test_an_unreadable_answer_fails_its_batch_and_replaces_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlrkit.store import process
+
+    items = traffic(messages=10, reports=30, seed=18).reports
+    real = process._decode_answers
+    calls = iter([True])
+
+    def garbled(body: bytes) -> list[Done | Failed]:
+        if next(calls, False):
+            raise msgspec.DecodeError("garbled for the test")
+        return real(body)
+
+    async def scenario() -> None:
+        store = SqlStore(default_url(tmp_path), writer="process")
+        await store.open()
+        try:
+            (first,) = _writer_pids()
+            monkeypatch.setattr(process, "_decode_answers", garbled)
+            with pytest.raises(StoreError, match="unreadable answer"):
+                await store.accept(items[:5])
+            assert await store.accept(items[:5] + items[5:8]) == [True] * 5 + [False] * 3
+            assert _writer_pids() not in ([], [first])
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())

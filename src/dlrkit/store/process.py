@@ -121,7 +121,7 @@ class _Batch:
 
 class ProcessCommitter:
     """Sends `ingest` batches to the writer process and resolves each caller's future with its
-    answer. `submit` has the contract of `writer.GroupCommitter.submit`."""
+    answer. Awaiting `submit` means what awaiting `writer.GroupCommitter.submit` means."""
 
     def __init__(self, url: str, policy: PolicyConfig):
         self._url = url
@@ -144,14 +144,17 @@ class ProcessCommitter:
     async def _spawn(self) -> None:
         env = {**os.environ, "DLRKIT_WRITER_URL": self._url}
         env["DLRKIT_WRITER_POLICY"] = _encode(self._policy).decode()
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "dlrkit.store.process",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            env=env,
-        )
+        try:
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "dlrkit.store.process",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                env=env,
+            )
+        except OSError as exc:  # out of processes, memory...
+            raise StoreError(f"the store's writer process could not start: {exc}") from exc
         for pipe in (child.stdin, child.stdout):
             _widen(pipe)
         try:
@@ -239,10 +242,15 @@ class ProcessCommitter:
             if self._in_flight or not self._closing:
                 log.warning("the store's writer process ended (exit %s)", code)
             error = StoreError("the store's writer process ended during a write")
-            while self._in_flight:
-                _fail(self._in_flight.popleft(), error)
-            self._child = None
-            self._wakeup.set()  # batches submitted meanwhile start a new child
+        except Exception:  # an answer this side cannot read: never leave callers waiting
+            log.exception("unreadable answer from the store's writer process; restarting it")
+            child.kill()
+            await child.wait()
+            error = StoreError("the store's writer process gave an unreadable answer")
+        while self._in_flight:
+            _fail(self._in_flight.popleft(), error)
+        self._child = None
+        self._wakeup.set()  # batches submitted meanwhile start a new child
 
     async def stop(self) -> None:
         """Let every submitted batch be committed and answered, then stop the child."""
