@@ -123,7 +123,9 @@ def results(draw: st.DrawFn, index: int = 0) -> dict[str, object]:
         "price": st.none()
         | st.fixed_dictionaries(
             {"pricePerMessage": st.sampled_from([*PRICES, None, "1"])},
-            optional={"currency": st.sampled_from(["EUR", None, "", "\u20ac"])},
+            optional={
+                "currency": st.sampled_from(["EUR", None, "", "\u20ac", "UNKNOWN", " unknown "])
+            },
         ),
         "status": st.sampled_from(
             [None, {}, {"id": "5"}, {"id": 5}, {"id": 5, "description": "x, y"}, {"action": "a"}]

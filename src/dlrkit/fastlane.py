@@ -461,6 +461,8 @@ class InfobipSmsLane:
         if amount is UNSET or (isinstance(amount, float) and not math.isfinite(amount)):
             amount = None
         currency = p.currency if isinstance(p, _Price) and amount is not None else None
+        if isinstance(currency, str) and currency.strip().upper() == "UNKNOWN":
+            currency = None  # Infobip's word for none, as `infobip_shapes.charge` reads it
         return (
             b',"price":'
             + (_NULL if amount is None else _encode(amount))
