@@ -36,6 +36,11 @@ def err(code: int | str, channel: str = "receipt_err") -> NativeCode:
     return NativeCode(kind="error", channel=channel, code=code)
 
 
+def map_err(code: int) -> NativeCode:
+    """An `err:` the default profile reads as a GSM MAP error (3GPP TS 29.002)."""
+    return NativeCode(kind="error", channel="error", code=code, namespace="map")
+
+
 def state(code: int) -> NativeCode:
     return NativeCode(kind="status", channel="message_state", code=code)
 
@@ -54,7 +59,7 @@ TEXTS = [
     (
         "undeliv_err001.txt",
         "1234567890",
-        (stat("UNDELIV"), err(1)),
+        (stat("UNDELIV"), map_err(1)),
         "2024-03-15T10:22:00Z",
         "2024-03-15T15:30:00Z",
     ),
@@ -68,7 +73,7 @@ TEXTS = [
     (
         "mixed_case_hex_id.txt",
         "4F2A1B9C",
-        (stat("EXPIRED"), err(27)),
+        (stat("EXPIRED"), map_err(27)),
         "2024-03-15T10:22:00Z",
         "2024-03-16T00:22:00Z",
     ),
@@ -96,7 +101,7 @@ TEXTS = [
     (
         "expired_12_digit_dates.txt",
         "64567564356765435677",
-        (stat("EXPIRED"), err(27)),
+        (stat("EXPIRED"), map_err(27)),
         "2024-03-15T10:22:33Z",
         "2024-03-17T10:22:33Z",
     ),
@@ -238,14 +243,14 @@ def test_text_batch_one_receipt_per_line() -> None:
     reports = smpp.parse(body("batch.txt"))
     assert [r.message_id for r in reports] == ["1000000001", "1000000002", "1000000003"]
     assert [r.codes[0].code for r in reports] == ["DELIVRD", "UNDELIV", "EXPIRED"]
-    assert reports[1].codes[1] == err(34)
+    assert reports[1].codes[1] == map_err(34)
 
 
 def test_json_batch_mixes_forms() -> None:
     reports = smpp.parse(body("batch.json"), "application/json")
     assert [r.message_id for r in reports] == ["3000000001", "3000000002", "3000000003"]
     assert reports[0].source == "smpp.receipt"
-    assert reports[1].codes == (stat("UNDELIV"), err(1))
+    assert reports[1].codes == (stat("UNDELIV"), map_err(1))
     assert reports[2].codes == (state(3),)
     assert reports[2].recipient == "33611112222"
 
@@ -262,7 +267,8 @@ def test_tlv_gsm_network_error() -> None:
     assert report.message_id == "a1b2c3d4e5"
     assert report.recipient == "33612345678"  # source_addr: the handset the receipt comes from
     assert report.sender == "ACME"  # destination_addr: the original sender
-    assert report.codes == (state(5), stat("UNDELIV"), err(27, "error"), err(27))
+    # err:027 repeats the TLV's GSM error: one code, not an unknown second one
+    assert report.codes == (state(5), stat("UNDELIV"), err(27, "error"))
     assert report.raw["network_error"] == {"type": 3, "type_name": "GSM", "code": 27}
     assert report.raw["network_error_code"] == "03001B"
     assert report.raw["receipt"]["err"] == "027"  # type: ignore[index]
@@ -300,7 +306,7 @@ def test_short_message_only() -> None:
 
 def test_hex_dumped_short_message() -> None:
     report = one("tlv_hex_short_message.json", "application/json")
-    assert report.codes == (state(8), stat("REJECTD"), err(11))
+    assert report.codes == (state(8), stat("REJECTD"), map_err(11))
     assert report.raw["receipt"]["id"] == "77AA88BB"  # type: ignore[index]
 
 
@@ -357,7 +363,7 @@ def test_form_encoded_fields(content_type: str | None) -> None:
 
 def test_receipt_text_labelled_json() -> None:
     report = smpp.parse(body("undeliv_err001.txt"), "application/json")[0]
-    assert (report.message_id, report.codes) == ("1234567890", (stat("UNDELIV"), err(1)))
+    assert (report.message_id, report.codes) == ("1234567890", (stat("UNDELIV"), map_err(1)))
 
 
 def test_text_with_equals_sign_is_not_a_form() -> None:
@@ -673,7 +679,8 @@ def test_generated_receipts_round_trip(message_id: str, word: str, code: int) ->
     report = smpp.parse(text.encode())[0]
     assert report.message_id == message_id
     assert report.codes[0] == stat(word)
-    assert report.codes[1:] == ((err(code),) if code else ())
+    expected = (map_err(code) if code <= 255 else err(code),) if code else ()
+    assert report.codes[1:] == expected
     assert report.raw["err"] == f"{code:03d}"
 
 
@@ -724,7 +731,8 @@ def test_jasmin_level3_receipt_carries_the_receipt_fields() -> None:
     assert (o.state, o.final) == (State.UNDELIVERED, True)
     assert (o.sent_at, o.done_at) == ("2023-11-17T10:30:00Z", "2023-11-17T10:31:00Z")
     assert o.raw["id_smsc"] == "2567"
-    assert o.unknown_codes == ("smpp:error:receipt_err:1",)  # err: is the SMSC's own
+    assert o.unknown_codes == ()  # err: read as a MAP error by default, as in receipt texts
+    assert o.codes[-1].entry == "map:error:error:1"
 
 
 def test_jasmin_receipt_without_an_id_is_refused() -> None:
@@ -816,3 +824,96 @@ def test_pdu_whose_receipted_id_is_the_hex_of_the_text_id() -> None:
     assert o.raw["receipt"]["id"] == "0071234567"  # type: ignore[index]
     assert (o.raw["tlv_0x000E"], o.raw["tlv_0x0006"]) == ("01", "01")
     assert (o.recipient, o.sender) == ("+447911123456", "60777")
+
+
+# --- err: read as a MAP error by default; several receipts per payload -------------------------
+
+ABSENT = b"id:77 sub:001 dlvrd:000 submit date:2403151022 done date:2403151530 stat:UNDELIV err:027 text:hi"
+
+
+def test_err_is_read_as_a_map_error_by_default() -> None:
+    (o,) = normalize(ABSENT)
+    assert (o.state, o.reason, o.retry) == (
+        State.UNDELIVERED,
+        Reason.RECIPIENT_UNREACHABLE,
+        "later",
+    )
+    assert o.decided_by == "catalog:map:error:error:27"
+    assert [c.entry for c in o.codes] == ["smpp:dlr_status:receipt:UNDELIV", "map:error:error:27"]
+    assert o.raw["err_ref"] == "map:error:27"
+    assert "default" in str(o.raw["err_read_as"])
+    assert o.unknown_codes == ()
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        smpp.ReceiptProfile(name="own", err_standard=""),
+        smpp.ReceiptProfile.from_dict({"err_standard": ""}, name="own"),
+        smpp.ReceiptProfile(name="own", err_channel="vendor_err"),
+    ],
+)
+def test_a_profile_can_say_err_is_the_smscs_own(profile: smpp.ReceiptProfile) -> None:
+    (report,) = smpp.parse(ABSENT, profile=profile)
+    assert report.codes[1] == err(27, profile.err_channel)
+    assert "err_ref" not in report.raw
+
+
+def test_err_standard_must_be_known() -> None:
+    with pytest.raises(InputError) as exc:
+        smpp.ReceiptProfile(err_standard="q850:cause")
+    assert exc.value.field == "err_standard"
+
+
+def test_large_err_values_are_not_map_errors() -> None:
+    (report,) = smpp.parse(ABSENT.replace(b"err:027", b"err:375"))
+    assert report.codes[1] == err(375)
+
+
+def test_the_sandbox_smscs_receipts_read_as_it_means_them() -> None:
+    """Our sandbox SMSC writes the MAP error of each fate in err:; our adapter reads it back."""
+    from dlrkit.sandbox.fates import Fate
+    from dlrkit.sandbox.smpp_outcomes import FATE_RECEIPTS, map_error_code
+
+    for fate, (word, name) in FATE_RECEIPTS.items():
+        code = map_error_code(name) if name else 0
+        text = f"id:9 sub:001 dlvrd:000 submit date:2403151022 done date:2403151530 stat:{word} err:{code:03d} text:x"
+        (o,) = normalize(text.encode())
+        if name is None:
+            assert len(o.codes) == 1, fate
+            continue
+        assert o.codes[1].name == name, fate
+        assert o.reason not in (Reason.UNKNOWN, Reason.NONE), fate
+        assert fate is not Fate.DELIVERED
+
+
+def test_a_payload_of_receipts_gives_one_report_per_line() -> None:
+    data = (Path(__file__).parent.parent.parent / "examples" / "smpp-receipts.txt").read_bytes()
+    outcomes = normalize(data)
+    lines = [line for line in data.splitlines() if line.strip()]
+    assert len(outcomes) == len(lines) == 6
+    assert [o.raw.get("text") for o in outcomes[:5]] == [
+        "Your code is 4821",
+        "Hello Marie, your",
+        "Your parcel is on it",
+        "Rendez-vous demain",
+        "",
+    ]
+    assert all("\n" not in str(o.raw.get("short_message", "")) for o in outcomes)
+    # the README reads one line: one outcome
+    (first,) = normalize(data.splitlines(keepends=True)[0])
+    assert first.message_id == "0123456789"
+
+
+def test_text_continuation_lines_stay_with_their_receipt() -> None:
+    data = b"id:1 stat:DELIVRD err:000 text:two\nlines here\nid:2 stat:UNDELIV err:001 text:y\n"
+    reports = smpp.parse(data)
+    assert [r.message_id for r in reports] == ["1", "2"]
+    assert reports[0].raw["text"] == "two\nlines here"
+
+
+def test_err_differing_from_the_network_error_code_is_kept_as_the_smscs_own() -> None:
+    doc = {"receipted_message_id": "x1", "network_error_code": "03001B"}
+    doc["short_message"] = "id:x1 stat:UNDELIV err:034 text:"
+    (report,) = smpp.parse(msgspec.json.encode(doc), "application/json")
+    assert report.codes == (stat("UNDELIV"), err(27, "error"), err(34))

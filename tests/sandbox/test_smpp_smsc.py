@@ -541,7 +541,7 @@ async def ingest_service(tmp_path: Path, token: str) -> AsyncIterator[tuple[str,
 @pytest.mark.parametrize(
     ("form", "reasons"),
     [
-        ("text", ["none", "unknown", "expired"]),
+        ("text", ["none", "recipient_unreachable", "expired"]),  # err: read as a MAP error
         ("json", ["none", "recipient_unreachable", "expired"]),
     ],
 )
@@ -801,8 +801,8 @@ async def test_kannel_submits_and_reads_the_receipts(tmp_path: Path) -> None:
     outcomes = {n: outcome_of(calls[n]["receipt"][0].encode()) for n in numbers}
     assert outcomes == {
         "33612349900": ("delivered", "none"),
-        "33612349901": ("undelivered", "unknown"),  # the text alone: err:027 has no namespace
-        "33612349902": ("undelivered", "unknown"),
+        "33612349901": ("undelivered", "recipient_unreachable"),  # err:027 read as MAP 27
+        "33612349902": ("undelivered", "recipient_invalid"),  # err:001 unknownSubscriber
         "33612349903": ("expired", "expired"),
     }
     assert all(calls[n]["receipt"][0].startswith(f"id:{ledger_ids[n]} ") for n in numbers)

@@ -5,6 +5,14 @@ one sends MAP error numbers, another its own codes, a third hex. A profile says,
 connection: an optional regex for odd receipt texts, how to read `err:` (decimal or hex) and
 which catalog entry each value stands for, and the time zone of the receipt dates.
 
+An `err:` value the profile does not map is read, by default, as a GSM MAP error (3GPP TS 29.002,
+the decimal numbers most SMSCs put there, ours included): `err_standard = "map:error"`. It is
+recorded as such ("map:error:27" in the report's `raw["err_ref"]`, the code in namespace `map`).
+Set `err_standard` to "" (or None) for an SMSC whose `err:` holds codes of its own: they are then
+kept as smpp `error` codes of channel `err_channel`, unknown to the catalog. Only decimal values
+1-255 are read as MAP errors; a hex `err_base` or an `err_channel` of the profile's own turns
+the default off, and so does a network_error_code TLV in the same deliver_sm (the better hint).
+
 Catalog references are "provider:kind:channel:code" ("infobip:error:general:1") or the short
 "provider:channel:code" ("map:error:27", kind "error"). An `err` mapped to None means "no error".
 TOML has no null: in `from_dict`, "" / "none" / false also mean None.
@@ -27,6 +35,7 @@ _REF_RE = re.compile(r"[a-z0-9_]+(?::[a-z0-9_]+){1,2}:[A-Za-z0-9_ ]+", re.ASCII)
 _OFFSET_RE = re.compile(r"([+-])(\d{2}):?(\d{2})", re.ASCII)
 _NONE_WORDS = ("", "none", "null")
 
+ERR_CHANNEL = "receipt_err"
 ErrMap = Mapping[str, str | None] | Callable[[str], str | None]
 
 
@@ -39,6 +48,7 @@ class ErrRef:
     kind: str
     channel: str
     code: int | str
+    by_default: bool = False  # read in the profile's err_standard, not mapped by the profile
 
 
 def parse_ref(ref: str, where: str = "err_map") -> ErrRef:
@@ -99,8 +109,9 @@ class ReceiptProfile:
     pattern: re.Pattern[str] | str | None = None  # named groups: see GROUPS; `id` required
     err_map: ErrMap = field(default_factory=dict)
     err_base: Literal["decimal", "hex"] = "decimal"
-    err_channel: str = "receipt_err"  # channel of an unmapped err (kind "error", provider smpp)
+    err_channel: str = ERR_CHANNEL  # channel of an unmapped err (kind "error", provider smpp)
     utc_offset: timedelta | str | int = 0  # of the receipt's dates, which carry no zone
+    err_standard: str | None = "map:error"  # how to read an unmapped err ("": not at all)
     regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
     tz: timezone = field(init=False, repr=False, compare=False, default=UTC)
     _by_value: dict[int, ErrRef | None] = field(init=False, repr=False, compare=False)
@@ -111,6 +122,14 @@ class ReceiptProfile:
             raise InputError("must be 'decimal' or 'hex'", provider=PROVIDER, field="err_base")
         if not isinstance(self.err_channel, str) or not self.err_channel:
             raise InputError("must be a non-empty string", provider=PROVIDER, field="err_channel")
+        if _means_none(self.err_standard):
+            object.__setattr__(self, "err_standard", None)
+        elif self.err_standard not in ERR_STANDARDS:
+            raise InputError(
+                f"must be one of {', '.join(ERR_STANDARDS)} or empty",
+                provider=PROVIDER,
+                field="err_standard",
+            )
         object.__setattr__(self, "regex", _compile(self.pattern))
         object.__setattr__(self, "tz", timezone(parse_offset(self.utc_offset)))
         by_value: dict[int, ErrRef | None] = {}
@@ -136,25 +155,39 @@ class ReceiptProfile:
         """A profile from a TOML/JSON table; unknown keys are an error naming the key."""
         if not isinstance(data, Mapping):
             raise InputError("a profile must be a table", provider=PROVIDER, field="profile")
-        known = {"name", "pattern", "err_map", "err_base", "err_channel", "utc_offset"}
+        known = {
+            "name",
+            "pattern",
+            "err_map",
+            "err_base",
+            "err_channel",
+            "utc_offset",
+            "err_standard",
+        }
         for key in data:
             if key not in known:
                 raise InputError("unknown profile key", provider=PROVIDER, field=str(key))
         args: dict[str, object] = dict(data)
         if name is not None:
             args.setdefault("name", name)
-        for key in ("name", "pattern", "err_base", "err_channel"):
+        if args.get("err_standard") is False:
+            args["err_standard"] = None
+        for key in ("name", "pattern", "err_base", "err_channel", "err_standard"):
             if key in args and not isinstance(args[key], str):
                 raise InputError("must be a string", provider=PROVIDER, field=key)
         if "err_map" in args and not isinstance(args["err_map"], Mapping):
             raise InputError("must be a table", provider=PROVIDER, field="err_map")
         return cls(**args)  # type: ignore[arg-type]
 
-    def resolve_err(self, err: str) -> tuple[ErrRef | None, int | str | None]:
+    def resolve_err(
+        self, err: str, *, standard: bool = True
+    ) -> tuple[ErrRef | None, int | str | None]:
         """(catalog reference or None, code as reported) for an `err:` string.
 
         The code is None when the value means "no error": mapped to None, or all zeros and
-        not mapped at all.
+        not mapped at all. An unmapped value is read in `err_standard` (a MAP error by default)
+        unless `standard` is False: the receipt carries a better hint, such as a
+        network_error_code TLV.
         """
         value = err_value(err, self.err_base)
         code: int | str = value if value is not None else err.strip().upper()
@@ -174,7 +207,30 @@ class ReceiptProfile:
         if value is None and str(code) in self._by_word:
             ref = self._by_word[str(code)]
             return ref, (code if ref is not None else None)
-        return None, (None if value == 0 else code)
+        if value == 0:
+            return None, None
+        if standard and value is not None and self._reads_standard():
+            return _standard_ref(str(self.err_standard), value), code
+        return None, code
+
+    def _reads_standard(self) -> bool:
+        """Whether unmapped values are read in `err_standard`: not when the profile says its
+        SMSC's values are its own (hex, or a channel of their own)."""
+        return (
+            self.err_standard is not None
+            and self.err_base == "decimal"
+            and self.err_channel == ERR_CHANNEL
+        )
+
+
+ERR_STANDARDS = ("map:error",)
+
+
+def _standard_ref(standard: str, value: int) -> ErrRef | None:
+    """`value` read in `standard` ("map:error": a MAP error code), when it can be one."""
+    if standard == "map:error" and 1 <= value <= 255:
+        return ErrRef(f"map:error:{value}", "map", "error", "error", value, by_default=True)
+    return None
 
 
 def _means_none(target: object) -> bool:

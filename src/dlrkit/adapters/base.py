@@ -41,14 +41,38 @@ def decode_body(body: bytes, content_type: str | None, provider: str) -> object:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError("form body is not UTF-8", provider=provider) from exc
+            raise not_utf8(data, provider) from exc
         return dict(parse_qsl(text, keep_blank_values=True))
     if not data.strip():
         raise InputError("empty body", provider=provider)
     try:
         return msgspec.json.decode(data)
     except (msgspec.DecodeError, RecursionError) as exc:
+        if not is_utf8(data):
+            raise not_utf8(data, provider) from exc
         raise InputError(f"not valid JSON ({exc})", provider=provider) from exc
+    except UnicodeDecodeError as exc:  # msgspec decodes strings lazily: a bad byte inside one
+        raise not_utf8(data, provider) from exc
+
+
+def is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def not_utf8(data: bytes, provider: str) -> InputError:
+    """The InputError for a body that is not valid UTF-8, naming the first bad byte's offset."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        return InputError(
+            f"body is not valid UTF-8 (byte 0x{bad} at offset {exc.start})", provider=provider
+        )
+    return InputError("body is not valid UTF-8", provider=provider)
 
 
 def _looks_form(data: bytes) -> bool:

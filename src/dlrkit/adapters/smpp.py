@@ -48,7 +48,7 @@ from dlrkit.adapters._smpp_tlv import (
     plain,
     text_value,
 )
-from dlrkit.adapters.base import decode_body
+from dlrkit.adapters.base import decode_body, is_utf8, not_utf8
 from dlrkit.errors import InputError
 from dlrkit.outcome import Channel, NativeCode, Report
 
@@ -122,18 +122,61 @@ def parse(
     if ctype.endswith("json") or (ctype in ("", "text/plain") and looks_json):
         try:
             doc = msgspec.json.decode(data)
+        except UnicodeDecodeError as exc:  # a bad byte inside a JSON string
+            raise not_utf8(data, PROVIDER) from exc
         except msgspec.DecodeError as exc:
             if not looks_json and looks_like_receipt(head):  # a receipt text labelled JSON
                 return parse(data, "text/plain", profile)
+            if not is_utf8(data):
+                raise not_utf8(data, PROVIDER) from exc
             raise InputError(f"not valid JSON ({exc})", provider=PROVIDER) from exc
         except RecursionError as exc:  # msgspec's answer to very deep nesting
             raise InputError("JSON nested too deeply", provider=PROVIDER) from exc
         return parse_doc(doc, profile)
     text = decode_text(data)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) > 1 and all(line[:3].lower() == "id:" for line in lines):
-        return [parse_text(line, profile, path=f"[{i}].") for i, line in enumerate(lines)]
-    return [parse_text(text.strip(), profile)]
+    chunks = split_payload(text)
+    if len(chunks) == 1 and isinstance(chunks[0], str):
+        return [parse_text(text.strip(), profile)]
+    out: list[Report] = []
+    for i, chunk in enumerate(chunks):
+        if isinstance(chunk, str):
+            out.append(parse_text(chunk, profile, path=f"[{i}]."))
+        else:
+            out.extend(parse_doc(chunk, profile))
+    return out
+
+
+def split_payload(text: str) -> list[str | object]:
+    """The receipts of a text payload, one per line: each line starting "id:" begins a
+    receipt, a line that is a JSON object or array stands alone (decoded), and any other line
+    continues the receipt before it (a `text:` holding a line break). So a receipt's `text:`
+    never swallows the receipts that follow it."""
+    chunks: list[str | object] = []
+    current: list[str] = []
+
+    def close() -> None:
+        if current:
+            chunks.append("\n".join(current))
+            current.clear()
+
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line:
+            continue
+        if line[:1] in ("{", "["):
+            try:
+                doc = msgspec.json.decode(line)
+            except (msgspec.DecodeError, RecursionError):
+                doc = None
+            if isinstance(doc, Mapping | list):
+                close()
+                chunks.append(doc)
+                continue
+        if line[:3].lower() == "id:":
+            close()
+        current.append(line)
+    close()
+    return chunks or [text.strip()]
 
 
 def parse_doc(doc: object, profile: ReceiptProfile | None = None) -> list[Report]:
@@ -240,9 +283,16 @@ def parse_fields(
         codes.append(NativeCode(kind="status", channel="message_state", code=code))
     codes += _stat_code(text_fields)
     nec = get_field(fields, "network_error_code")
+    network: list[NativeCode] = []
     if nec not in (None, ""):
-        codes += network_codes(nec, raw, f"{path}network_error_code")
-    codes += _err_code(text_fields, prof, raw)
+        network = network_codes(nec, raw, f"{path}network_error_code")
+    codes += network
+    # err: repeating the network_error_code's number says nothing more (raw keeps it)
+    codes += [
+        c
+        for c in _err_code(text_fields, prof, raw, standard=nec in (None, ""))
+        if not any(c.code == n.code for n in network)
+    ]
     recipient = text_value(get_field(fields, "source_addr"), f"{path}source_addr") or None
     sender = text_value(get_field(fields, "destination_addr"), f"{path}destination_addr") or None
     return _report(message_id, codes, text_fields, prof, raw, "smpp.deliver_sm", recipient, sender)
@@ -294,14 +344,23 @@ def _stat_code(fields: Mapping[str, str]) -> list[NativeCode]:
 
 
 def _err_code(
-    fields: Mapping[str, str], prof: ReceiptProfile, raw: dict[str, object]
+    fields: Mapping[str, str],
+    prof: ReceiptProfile,
+    raw: dict[str, object],
+    *,
+    standard: bool = True,
 ) -> list[NativeCode]:
+    """The code of a receipt's `err:`: as the profile maps it, else (by default, when the
+    receipt has no network_error_code to say better) read as a MAP error, else kept as an
+    smpp code of the profile's `err_channel`."""
     err = fields.get("err", "").strip()
     if not err:
         return []
-    ref, code = prof.resolve_err(err)
+    ref, code = prof.resolve_err(err, standard=standard)
     if ref is not None:
         raw["err_ref"] = ref.ref
+        if ref.by_default:
+            raw["err_read_as"] = f"{prof.err_standard} (default: not in the profile's err_map)"
         return [
             NativeCode(kind=ref.kind, channel=ref.channel, code=ref.code, namespace=ref.provider)
         ]
