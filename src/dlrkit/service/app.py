@@ -15,8 +15,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
@@ -33,6 +33,26 @@ DESCRIPTION = (
     "outcome per message out. Webhooks are verified per provider account and acknowledged only once "
     "durable; queries need an API key (`dlrkit keys create`)."
 )
+LINKS = {
+    "docs": "/docs",
+    "openapi": "/openapi.json",
+    "dashboard": "/dashboard",
+    "health": "/healthz",
+    "metrics": "/metrics",
+}
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """404s stay JSON; a path nothing serves is named, with where to look instead."""
+    assert isinstance(exc, HTTPException)
+    if exc.detail != "Not Found":  # a route's own, more precise, refusal
+        return responses.error_response(404, str(exc.detail), headers=exc.headers)
+    path = request.url.path if len(request.url.path) <= 200 else request.url.path[:200] + "..."
+    return responses.error_response(
+        404,
+        f"nothing at {path}: GET / lists the entry points, /docs describes the API",
+        headers=exc.headers,
+    )
 
 
 def open_sink(settings: Settings, store: Store) -> Sink:
@@ -109,16 +129,20 @@ def create_app(
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     app.mount("/docs/static", StaticFiles(directory=openapi.swagger_dir()), name="swagger")
+    docs_page = openapi.docs_html()
 
     @app.get("/docs", include_in_schema=False)
-    async def docs(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="dlrkit API",
-            swagger_js_url="/docs/static/swagger-ui-bundle.js",
-            swagger_css_url="/docs/static/swagger-ui.css",
-            swagger_favicon_url="/docs/static/favicon-32x32.png",
-        )
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(docs_page, headers=openapi.DOCS_HEADERS)
+
+    index = {"service": app.title, "version": app.version, "links": LINKS}
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> Response:
+        """Where things are: a JSON index for whoever opens the service's address."""
+        return responses.json_response(index)
+
+    app.add_exception_handler(404, not_found)
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

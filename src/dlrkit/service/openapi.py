@@ -5,8 +5,10 @@ answer they can give are described here by hand, per provider and content type, 
 each so that schemathesis exercises the happy path too. Store records (Outcome, Message, Page)
 are msgspec structs: their JSON Schemas come from msgspec and join the components.
 
-Swagger UI's files come from the `swagger-ui-bundle` package and are served by the app itself:
-no CDN, no network at run time.
+Swagger UI (5.x: it reads the OpenAPI 3.1 FastAPI writes) is vendored in
+`dlrkit/service/static/swagger/` (version, source, checksums and licences in its README.md) and
+served by the app itself under /docs/static: no CDN, no network at run time. The /docs page
+loads it without any inline script, under a Content-Security-Policy allowing only this origin.
 """
 
 from __future__ import annotations
@@ -333,8 +335,41 @@ def json_response(ref: str, description: str) -> dict[str, Any]:
     }
 
 
-def swagger_dir() -> str:
-    """Where the swagger-ui-bundle package keeps Swagger UI's files."""
-    import importlib
+SWAGGER_UI_VERSION = "5.35.0"  # of the files in static/swagger/ (see its README.md)
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_HEADERS = {
+    "Content-Security-Policy": DOCS_CSP,
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
 
-    return str(importlib.import_module("swagger_ui_bundle").swagger_ui_path)
+
+def swagger_dir() -> str:
+    """Where the vendored Swagger UI files are (served under /docs/static)."""
+    from importlib.resources import files
+
+    return str(files("dlrkit.service").joinpath("static", "swagger"))
+
+
+def docs_html(static: str = "/docs/static") -> str:
+    """The /docs page: Swagger UI on /openapi.json, from `static` only (no inline script)."""
+    v = f"?v={SWAGGER_UI_VERSION}"
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>dlrkit API</title>
+<link rel="stylesheet" href="{static}/swagger-ui.css{v}">
+<link rel="icon" type="image/png" href="{static}/favicon-32x32.png{v}">
+<script src="{static}/swagger-ui-bundle.js{v}" defer></script>
+<script src="{static}/docs.js{v}" defer></script>
+</head>
+<body>
+<div id="swagger-ui"></div>
+<noscript>Swagger UI needs JavaScript; the API description itself is /openapi.json.</noscript>
+</body>
+</html>
+"""
