@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from dlrkit.catalog import Catalog, Code, Entry
+from dlrkit.errors import UnknownCodeError
 
 RECORD_KEYS = (
     "provider",
@@ -53,6 +54,9 @@ class Explanation(NamedTuple):
     replaces: tuple[Entry, ...]
     status_reason: tuple[Entry, ...]  # Infobip voice status 97 <-> error 10201
     above: tuple[Entry, ...]  # for a standard's code: the provider codes that sit on it
+    # how the asked name led here when it is not the entry's own ("plivo HangupCause name
+    # USER_BUSY stands for q850 hangup_cause 17"); None when the code or name was the entry's
+    resolved_from: str | None = None
 
     def to_dict(self, catalog: Catalog | None = None) -> dict[str, Any]:
         cat = catalog or Catalog.default()
@@ -68,6 +72,7 @@ class Explanation(NamedTuple):
             }
 
         out = record(self.entry, cat)
+        out["resolved_from"] = self.resolved_from
         out["relations"] = {
             "standards": [brief(e) for e in self.standards],
             "equivalents": [brief(e) for e in self.equivalents],
@@ -140,7 +145,59 @@ def explain(
     Raises `UnknownCodeError` (with the closest known codes) when nothing matches.
     """
     cat = catalog or Catalog.default()
-    return [explain_entry(e, cat) for e in cat.find(provider, code, kind, channel)]
+    try:
+        found = cat.find(provider, code, kind, channel)
+    except UnknownCodeError as exc:
+        alias = _cause_name(cat, provider, code, kind, channel)
+        if alias is None:
+            raise _with_cause_names(exc, provider, code) from None
+        return [alias]
+    return [explain_entry(e, cat) for e in found]
+
+
+def _cause_name(
+    cat: Catalog, provider: str, code: Code, kind: str | None, channel: str | None
+) -> Explanation | None:
+    """A Plivo HangupCause name (USER_BUSY, NO_ANSWER, ...) explained as the code it stands
+    for, exactly as `normalize` reads it (`dlrkit.adapters._cause_names`)."""
+    if provider != "plivo" or not isinstance(code, str):
+        return None
+    from dlrkit.adapters._cause_names import cause_name_code
+    from dlrkit.classify import resolve
+
+    native = cause_name_code(code)
+    if native.code == code:  # not a known name
+        return None
+    entry = resolve(cat, provider, native)
+    if entry is None or (kind is not None and entry.kind != kind):
+        return None
+    if channel is not None and entry.channel != channel:
+        return None
+    label = f"{entry.provider} {entry.kind.value} {entry.code}"
+    note = (
+        f"plivo HangupCause name {code.strip().upper()}: Plivo sends this name, which stands "
+        f"for {label} {entry.name or ''}".rstrip()
+    )
+    return explain_entry(entry, cat)._replace(resolved_from=note)
+
+
+def _with_cause_names(exc: UnknownCodeError, provider: str, code: Code) -> UnknownCodeError:
+    """`exc` with the HangupCause names spelt like `code` first among its suggestions."""
+    if provider != "plivo" or not isinstance(code, str):
+        return exc
+    import difflib
+
+    from dlrkit.adapters._cause_names import PLIVO_BY_NAME, Q850_BY_NAME, SIP_BY_NAME
+
+    names = {**Q850_BY_NAME, **SIP_BY_NAME, **PLIVO_BY_NAME}
+    key = code.strip().upper().replace(" ", "_").replace("-", "_")
+    close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.6)
+    spaces = {**dict.fromkeys(Q850_BY_NAME, "q850"), **dict.fromkeys(SIP_BY_NAME, "sip")}
+    hints = [
+        ("plivo", name, f"HangupCause name for {spaces.get(name, 'plivo')} {names[name]}")
+        for name in close
+    ]
+    return UnknownCodeError(str(exc), hints + exc.suggestions)
 
 
 def translate(provider: str, code: Code, *, catalog: Catalog | None = None) -> list[Entry]:

@@ -191,8 +191,11 @@ class Catalog(RelationsMixin, SearchMixin):
             found = self.by_name(provider, code_or_name, kind, channel)
         if not found:
             where = "/".join(x for x in (provider, kind, channel) if x)
+            hint = ""
+            if isinstance(code_or_name, str) and code_or_name.strip()[:2].lower() == "0x":
+                hint = " (not a hexadecimal number: 0x then digits 0-9, A-F)"
             raise UnknownCodeError(
-                f"{where} has no code or name {code_or_name!r}",
+                f"{where} has no code or name {code_or_name!r}{hint}",
                 [
                     (e.provider, str(e.code), e.name or "")
                     for e in self.closest(provider, code_or_name, kind, channel)
@@ -225,7 +228,37 @@ class Catalog(RelationsMixin, SearchMixin):
             labels.setdefault(str(e.code).casefold(), e)
             if e.name:
                 labels.setdefault(e.name.casefold(), e)
-        return [labels[w] for w in self._close_words(value.casefold(), labels, n)]
+        word = value.casefold()
+        found = [labels[w] for w in self._close_words(word, labels, n)]
+        if not found and word:
+            found = self._close_by_token(word, pool, n)
+        return found
+
+    def _close_by_token(self, word: str, pool: list[Entry], n: int) -> list[Entry]:
+        """Entries one of whose name's words is spelt like `word` (EC_ABSENT_SUBSCRIBER for
+        "absent" or "absnt"), else starts like it: for a word no whole name is close to."""
+        import difflib
+
+        hex_digits = word[2:] if word[:2] == "0x" else ""
+        if hex_digits:  # a hex number with a typo ("0xZZ"): the hex codes, nearest to its digits
+            digits = "".join(ch for ch in hex_digits if ch in "0123456789abcdef")
+            value = int(digits, 16) if digits else 0
+            numeric = [e for e in pool if isinstance(e.code, int)]
+            return sorted(numeric, key=lambda e: (abs(int(e.code) - value), int(e.code)))[:n]
+        by_token: dict[str, list[Entry]] = defaultdict(list)
+        for e in pool:
+            for token in _TOKEN_RE.findall(f"{e.code} {e.name or ''}".casefold()):
+                if len(token) > 1 and e not in by_token[token]:
+                    by_token[token].append(e)
+        tokens = difflib.get_close_matches(word, list(by_token), n=n, cutoff=0.6)
+        if not tokens:
+            tokens = sorted(t for t in by_token if t[:2] == word[:2])
+        out: list[Entry] = []
+        for t in tokens:
+            for e in by_token[t]:
+                if e not in out:
+                    out.append(e)
+        return out[:n]
 
     @staticmethod
     def _close_words(word: str, pool: Iterable[str], n: int = 3) -> list[str]:

@@ -30,6 +30,8 @@ def _json_out(data: Any) -> None:
 def _card(x: Explanation, cat: Catalog) -> Card:
     e = x.entry
     card = Card(_short(e) + f"  [{e.channel}]")
+    if x.resolved_from:
+        card.add("asked", x.resolved_from)
     if e.group_id is not None or e.group_name:
         card.add("group", " ".join(str(p) for p in (e.group_id, e.group_name) if p is not None))
     if e.permanent is not None:
