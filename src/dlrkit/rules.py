@@ -12,7 +12,8 @@ pattern, from a TOML file. The user's rule wins, and the outcome records which r
     retry_after = 7200
     party = "recipient"
 
-Rules are tried in file order; the first that matches decides.
+Rules are tried in file order; the first that matches decides. Any other top-level key (a
+`[[rules]]` for `[[rule]]`, say) is an error. docs/rules.md describes the format for users.
 """
 
 from __future__ import annotations
@@ -71,6 +72,13 @@ class Rules(NamedTuple):
 
     @classmethod
     def from_dict(cls, data: dict[str, object], name: str = "rules") -> Rules:
+        unknown_top = sorted(set(data) - {"rule"})
+        if unknown_top:
+            hint = " (rules are [[rule]] tables)" if unknown_top[0] == "rules" else ""
+            raise InputError(
+                f"unknown top-level key {unknown_top[0]!r}: only [[rule]] tables are read{hint}",
+                field=name,
+            )
         raw_rules = data.get("rule", [])
         if not isinstance(raw_rules, list):
             raise InputError("`rule` must be an array of tables ([[rule]])", field=f"{name}:rule")

@@ -30,7 +30,11 @@ def compile_bytes(data_dir: Path = DATA) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dlrkit.catalog.build", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m dlrkit.catalog.build",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the examples' lines
+    )
     parser.add_argument("--check", action="store_true", help="fail if compiled.json is out of date")
     parser.add_argument(
         "--data", type=Path, default=DATA, help="data directory (default: the package's)"

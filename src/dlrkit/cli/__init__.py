@@ -96,6 +96,17 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
 
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse's, but a command's own parser (one with no subcommands) refuses the
+        arguments it does not know itself, so that the error shows that command's usage
+        (`dlrkit report: error: unrecognized arguments: --json`), not the top-level one."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras and self._subparsers is None:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The CLI's parser; given a catalog command about to run, only that command is built
@@ -222,7 +233,12 @@ def _add_normalize(sub: Any, cc: _Handlers) -> None:
         help="output format (default: from the -o suffix, else jsonl)",
     )
     p.add_argument("--output", "-o", help="output file (required for parquet)")
-    p.add_argument("--rules", "-r", help="a TOML rules file overriding reason/retry/party")
+    p.add_argument(
+        "--rules",
+        "-r",
+        metavar="FILE",
+        help="a TOML file of [[rule]] tables overriding reason/retry/party (see docs/rules.md)",
+    )
     p.add_argument(
         "--content-type",
         help="content type of every payload (e.g. application/x-www-form-urlencoded)",

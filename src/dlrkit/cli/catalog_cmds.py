@@ -117,7 +117,20 @@ def cmd_translate(args: argparse.Namespace) -> int:
     try:
         found = cat.find(args.provider, args.code, "error", "voice")
     except UnknownCodeError as exc:
-        return _not_found(exc)
+        elsewhere = cat.lookup(args.provider, args.code) or cat.by_name(args.provider, args.code)
+        what = (
+            f" (it is {', '.join(_short(e) for e in elsewhere)}: "
+            f"dlrkit explain {args.provider} {args.code})"
+            if elsewhere
+            else ""
+        )
+        return _not_found(
+            UnknownCodeError(
+                "translate handles Infobip voice error codes, legacy 5xxx and new 10xxx: "
+                f"{args.code!r} is not one{what}",
+                exc.suggestions,
+            )
+        )
     results = []
     for e in found:
         if not e.migration:

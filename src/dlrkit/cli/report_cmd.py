@@ -27,7 +27,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     country = args.country.strip().upper() if args.country else None
     if country is not None and not (len(country) == 2 and country.isalpha() and country.isascii()):
         raise InputError("a two-letter ISO 3166 code", field="--country")
-    period = resolve(parse_bound(args.since, "--from"), parse_bound(args.until, "--to", end=True))
+    period = resolve(
+        parse_bound(args.since, "--from"),
+        parse_bound(args.until, "--to", end=True),
+        names=("--from", "--to"),
+    )
     data = _with_store(
         args,
         lambda store: report.gather(

@@ -12,8 +12,10 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
+from dlrkit.errors import InputError
 from dlrkit.service.settings import Settings
 from dlrkit.store import Store, open_store
 
@@ -23,30 +25,82 @@ EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 
 
+# option attribute, its --option, the DLRKIT_* variable it sets
+_OPTIONS = (
+    ("data_dir", "--data-dir", "DLRKIT_DATA_DIR"),
+    ("db", "--db", "DLRKIT_DB_URL"),
+    ("accounts", "--accounts", "DLRKIT_ACCOUNTS_FILE"),
+    ("public_url", "--public-url", "DLRKIT_PUBLIC_URL"),
+    ("broker", "--broker", "DLRKIT_BROKER_URL"),
+    ("policy", "--policy", "DLRKIT_POLICY_FILE"),
+    ("store_writer", "--store-writer", "DLRKIT_STORE_WRITER"),
+    ("max_body", "--max-body", "DLRKIT_MAX_BODY"),
+)
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
     """The DLRKIT_* variables the command-line options set."""
     out: dict[str, str] = {}
-    for attr, var in (
-        ("data_dir", "DLRKIT_DATA_DIR"),
-        ("db", "DLRKIT_DB_URL"),
-        ("accounts", "DLRKIT_ACCOUNTS_FILE"),
-        ("public_url", "DLRKIT_PUBLIC_URL"),
-        ("broker", "DLRKIT_BROKER_URL"),
-        ("policy", "DLRKIT_POLICY_FILE"),
-        ("store_writer", "DLRKIT_STORE_WRITER"),
-    ):
+    for attr, _, var in _OPTIONS:
         value = getattr(args, attr, None)
-        if value:
+        if value or (attr == "max_body" and value is not None):
             out[var] = str(value)
-    if getattr(args, "max_body", None) is not None:
-        out["DLRKIT_MAX_BODY"] = str(args.max_body)
     if getattr(args, "insecure_webhooks", False):
         out["DLRKIT_INSECURE_WEBHOOKS"] = "1"
     return out
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings.from_env({**os.environ, **_overrides(args)})
+    """The settings of the environment and the options; a bad value given as an option is an
+    `InputError` naming the option (`--accounts: cannot read ...`), not the variable it sets."""
+    overrides = _overrides(args)
+    try:
+        return Settings.from_env({**os.environ, **overrides})
+    except InputError as exc:
+        field = exc.field or ""
+        for _, option, var in _OPTIONS:
+            if var in overrides and (field == var or field.startswith(var + ".")):
+                raise InputError(exc.problem, field=option + field[len(var) :]) from None
+        raise
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a sqlite:/// URL (None for other databases or no file)."""
+    if not url.startswith("sqlite:"):
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        database = make_url(url).database
+    except ArgumentError:
+        return None  # opening the store names the problem
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def require_database(args: argparse.Namespace, settings: Settings) -> None:
+    """A command that only reads (or changes what exists) must not create an empty database
+    where a mistyped --data-dir points: an `InputError` naming the missing file."""
+    path = _sqlite_file(settings.db_url)
+    if path is None or path.exists():
+        return
+    if getattr(args, "db", None):
+        option = "--db"
+    elif getattr(args, "data_dir", None):
+        option = "--data-dir"
+    elif os.environ.get("DLRKIT_DB_URL"):
+        option = "DLRKIT_DB_URL"
+    elif os.environ.get("DLRKIT_DATA_DIR"):
+        option = "DLRKIT_DATA_DIR"
+    else:
+        option = "--data-dir"  # the default, ./data
+    raise InputError(
+        f"no database at {path} (is the directory right? `dlrkit serve`, `dlrkit keys create` "
+        "and `dlrkit suppressions add` create one)",
+        field=option,
+    )
 
 
 def _warn(settings: Settings) -> None:
@@ -87,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.stderr.write("dlrkit: --workers must be at least 1\n")
         return EXIT_USAGE
     overrides = _overrides(args)
-    settings = Settings.from_env({**os.environ, **overrides})  # bad settings fail here, clearly
+    settings = settings_from(args)  # bad settings fail here, clearly
     asyncio.run(_preflight(settings))
     _warn(settings)
     options = {
@@ -107,8 +161,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _with_store(args: argparse.Namespace, action: Callable[[Store], Awaitable[T]]) -> T:
-    store = open_store(settings_from(args).db_url)
+def _with_store(
+    args: argparse.Namespace, action: Callable[[Store], Awaitable[T]], *, create: bool = False
+) -> T:
+    """Run `action` on the store of --data-dir/--db; unless `create`, a SQLite database that
+    does not exist yet is an error (see `require_database`), not a new empty one."""
+    settings = settings_from(args)
+    if not create:
+        require_database(args, settings)
+    store = open_store(settings.db_url)
 
     async def run() -> T:
         await store.open()
@@ -129,8 +190,10 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     if not name:
         sys.stderr.write("dlrkit: the key needs a name\n")
         return EXIT_USAGE
-    key, secret = _with_store(args, lambda store: store.create_key(name))
-    if args.json:
+    key, secret = _with_store(args, lambda store: store.create_key(name), create=True)
+    if args.quiet:
+        sys.stdout.write(secret + "\n")
+    elif args.json:
         _print_json(
             {
                 "id": key.id,

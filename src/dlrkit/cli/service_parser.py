@@ -8,6 +8,18 @@ import argparse
 from typing import Any
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port to listen on, 1 to 65535. Port 0 (any free port) is refused
+    because the banner, the logs and the URLs handed out would all name port 0."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
+    return port
+
+
 def _store_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data-dir", metavar="DIR", help="data directory (default ./data, or DLRKIT_DATA_DIR)"
@@ -34,12 +46,19 @@ def add_service_commands(sub: Any, handlers: Any) -> None:
     p = sub.add_parser(
         "serve",
         help="run the ingest service: webhooks in, outcomes out, queries, metrics",
-        description="Serve POST /webhooks/{provider}, outcome queries, code look-ups, /healthz, "
-        "/metrics and the OpenAPI description at /docs. Provider accounts come from --accounts "
-        "(a TOML file) or DLRKIT_* variables; see docs/service.md.",
+        description="Serve, on one port: the providers' webhooks (POST /webhooks/{provider}); "
+        "outcome queries (/outcomes, /messages/{id}); retry advice (/messages/{id}/advice); the "
+        "suppression list (/suppressions, /suppressions/check); insights (/insights/delivery-"
+        "rate, /insights/failures, /insights/latency, /insights/unknown-codes); code look-ups "
+        "(/codes/...); the dashboard for people (/dashboard, log in with an API key from `dlrkit "
+        "keys create`); /healthz, /metrics and the OpenAPI description at /docs. Outcome, "
+        "suppression and insight queries need an API key. Provider accounts come from --accounts (a TOML file) or DLRKIT_* "
+        "variables; see docs/service.md and docs/dashboard.md.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument(
+        "--port", type=port_number, default=8000, help="port to listen on (default 8000)"
+    )
     _store_options(p)
     p.add_argument(
         "--accounts", metavar="FILE", help="TOML file of provider accounts (DLRKIT_ACCOUNTS_FILE)"
@@ -122,11 +141,19 @@ def add_service_commands(sub: Any, handlers: Any) -> None:
     p = ksub.add_parser(
         "create",
         help="create a key (its secret is printed once)",
-        description="Create an API key. The secret is printed once and only its hash is stored.",
+        description="Create an API key (and the database, if there is none yet). The secret is "
+        "printed once and only its hash is stored. With --quiet only the secret is printed, for "
+        "a script: export KEY=$(dlrkit keys create ci --quiet).",
     )
     p.add_argument("name", help="what the key is for, e.g. 'support dashboard'")
     _store_options(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--json", action="store_true", help="print JSON (id, name, prefix, created_at, secret)"
+    )
+    shown.add_argument(
+        "--quiet", "-q", action="store_true", help="print only the secret, on one line"
+    )
     p.set_defaults(func=handlers.cmd_keys_create)
     p = ksub.add_parser("list", help="list keys (never their secrets)")
     _store_options(p)

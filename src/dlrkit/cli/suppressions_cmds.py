@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from contextlib import nullcontext
 from typing import IO, Any
 
 import msgspec
 
-from dlrkit.cli.service_cmds import EXIT_NOT_FOUND, EXIT_OK, _print_json, _with_store
+from dlrkit.cli.service_cmds import (
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    _print_json,
+    _with_store,
+    require_database,
+    settings_from,
+)
 from dlrkit.errors import InputError
 from dlrkit.store import Store, SuppressionEntry, SuppressionFilter
 
@@ -77,14 +85,23 @@ def cmd_suppressions_list(args: argparse.Namespace) -> int:
 def cmd_suppressions_add(args: argparse.Namespace) -> int:
     expires = None
     if args.until:
+        import datetime as dt
+
         from dlrkit.insights.period import iso, parse_bound
 
-        expires = iso(parse_bound(args.until, "--until", end=True))
+        until = parse_bound(args.until, "--until", end=True)
+        if until <= dt.datetime.now(dt.UTC):
+            raise InputError(
+                f"must be in the future ({iso(until)} has passed); omit it to suppress for good",
+                field="--until",
+            )
+        expires = iso(until)
     entry = _with_store(
         args,
         lambda store: store.add_suppression(
             args.recipient, args.reason, expires_at=expires, note=args.note
         ),
+        create=True,
     )
     if args.json:
         _print_json(_plain(entry))
@@ -149,6 +166,9 @@ def open_output(path: str | None) -> IO[str] | nullcontext[IO[str]]:
 
 
 def cmd_suppressions_export(args: argparse.Namespace) -> int:
+    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        raise InputError(f"cannot write {args.output}: no such directory", field="--output")
+    require_database(args, settings_from(args))  # before the output file is created
     with open_output(args.output) as out:
         count = _with_store(args, lambda store: _write_export(store, out, args.format))
     sys.stderr.write(f"exported {count} suppression{'s' if count != 1 else ''}\n")

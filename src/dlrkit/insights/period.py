@@ -98,17 +98,19 @@ def resolve(
     *,
     span: dt.timedelta = DEFAULT_SPAN,
     now: dt.datetime | None = None,
+    names: tuple[str, str] = ("since", "until"),
 ) -> Period:
     """The period asked for: `until` defaults to the end of the current hour, `since` to
     `span` before `until`. A bound outside 1970-9000, or an empty or reversed period, is an
-    `InputError` naming the bound."""
-    for name, bound in (("since", since), ("until", until)):
+    `InputError` naming the bound as the caller calls it (`names`: `("--from", "--to")` for
+    the CLI, the query parameters by default)."""
+    for name, bound in zip(names, (since, until), strict=True):
         if bound is not None and not _plausible(bound):
             raise InputError("must be between 1970 and 9000", field=name)
     end = utc(until) if until is not None else ceil_hour(utc(now or dt.datetime.now(dt.UTC)))
     start = utc(since) if since is not None else end - span
     if end <= start:
-        raise InputError("must be later than since", field="until")
+        raise InputError(f"must be later than {names[0]}", field=names[1])
     return Period(start, end)
 
 

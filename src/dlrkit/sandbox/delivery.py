@@ -4,7 +4,9 @@ Callbacks wait in a heap ordered by their due time (simulated). When one falls d
 (`dlrkit.sandbox.signing`) and posted with httpx; a refused connection, a timeout, a 5xx or a 429
 answer is retried with exponential backoff and jitter (stamina), the waits scaled by the clock's
 speed like every other sandbox delay; any other 4xx is final (the receiver refused the report,
-as providers treat it). The ledger keeps every attempt.
+as providers treat it). The ledger keeps every attempt, and the log (logger `dlrkit.sandbox`,
+warning level) each failed one, with the URL, the HTTP status or the error and what the receiver
+said was wrong, and the final giving up.
 """
 
 from __future__ import annotations
@@ -121,7 +123,13 @@ class Deliverer:
                     await self._post(callback)
         except (_Retryable, httpx.TransportError) as exc:
             callback.outcome = "failed"
-            log.warning("gave up on a %s callback to %s: %s", callback.provider, callback.url, exc)
+            log.warning(
+                "gave up on a %s callback to %s after %d attempts: %s",
+                callback.provider,
+                callback.url,
+                len(callback.attempts),
+                _describe(exc),
+            )
         except Exception:  # a bug must not kill the worker: keep it in the log and the ledger
             callback.outcome = "failed"
             log.exception("%s callback to %s failed", callback.provider, callback.url)
@@ -133,17 +141,35 @@ class Deliverer:
         try:
             answer = await self._client.post(callback.url, content=callback.body, headers=headers)
         except httpx.TransportError as exc:
-            callback.attempts.append(Attempt(now, None, f"{type(exc).__name__}: {exc}"))
+            callback.attempts.append(Attempt(now, None, _describe(exc)))
+            log.warning(
+                "%s callback to %s, attempt %d: %s",
+                callback.provider,
+                callback.url,
+                len(callback.attempts),
+                _describe(exc),
+            )
             raise
         callback.attempts.append(
             Attempt(now, answer.status_code, None if answer.is_success else answer.text[:200])
         )
         if answer.is_success:
             callback.outcome = "delivered"
-        elif answer.status_code >= 500 or answer.status_code in RETRY_STATUSES:
+            return
+        retry = answer.status_code >= 500 or answer.status_code in RETRY_STATUSES
+        problem = _problem(answer)
+        log.warning(
+            "%s callback to %s, attempt %d: HTTP %d%s%s",
+            callback.provider,
+            callback.url,
+            len(callback.attempts),
+            answer.status_code,
+            f" ({problem})" if problem else "",
+            "" if retry else "; not retried: the receiver refused it for good",
+        )
+        if retry:
             raise _Retryable(f"HTTP {answer.status_code}")
-        else:
-            callback.outcome = "failed"  # refused for good (401, 403, 422, ...): not retried
+        callback.outcome = "failed"  # refused for good (401, 403, 422, ...): not retried
 
     async def drain(self, timeout: float) -> bool:
         """Wait (real seconds) until no callback is pending; False if some still are."""
@@ -154,3 +180,25 @@ class Deliverer:
                 return False
             await asyncio.sleep(0.02)
         return True
+
+
+def _describe(exc: BaseException) -> str:
+    """`ConnectError: All connection attempts failed`, or the message alone for our own."""
+    if isinstance(exc, _Retryable):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _problem(answer: httpx.Response) -> str:
+    """What the receiver said was wrong: the `error` (and `field`) of a dlrkit error body, the
+    `detail` or `title` of a problem+json body, else the start of the text."""
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("error", "detail", "title", "message"):
+            if isinstance(body.get(key), str) and body[key]:
+                field = body.get("field")
+                return f"{field}: {body[key]}" if isinstance(field, str) and field else body[key]
+    return " ".join(answer.text.split())[:200]

@@ -1,0 +1,150 @@
+"""What a new user trips over: usage errors that name the command and the option, read commands
+that refuse a mistyped data directory, ports, and the help texts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from dlrkit.errors import InputError
+from dlrkit.rules import Rules
+
+from .test_cli import run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [
+        (
+            ("report", "--from", "2026-11-01", "--to", "2026-11-02", "-o", "r.html", "--json"),
+            "report",
+        ),
+        (("codes", "export", "--json"), "codes export"),
+        (("normalize", "--bogus"), "normalize"),
+        (("explain", "infobip", "27", "--bogus"), "explain"),
+    ],
+)
+def test_an_unknown_option_shows_the_commands_usage(args: tuple[str, ...], usage: str) -> None:
+    proc = run(*args, ok=2)
+    assert f"usage: dlrkit {usage} " in proc.stderr
+    assert f"dlrkit {usage}: error: unrecognized arguments: {args[-1]}" in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "sandbox"])
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_ports_are_checked(command: str, port: str) -> None:
+    proc = run(command, "--port", port, ok=2)
+    assert "argument --port:" in proc.stderr
+    assert "65535" in proc.stderr or "not a port number" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "--from", "2026-11-01", "--to", "2026-11-25", "-o", "{tmp}/report.html"),
+        ("suppressions", "list"),
+        ("suppressions", "check", "+33612345678"),
+        ("suppressions", "remove", "+33612345678"),
+        ("suppressions", "export", "-o", "{tmp}/out.csv"),
+        ("keys", "list"),
+        ("keys", "revoke", "k1"),
+    ],
+)
+def test_read_commands_refuse_a_missing_database(tmp_path: Path, args: tuple[str, ...]) -> None:
+    typo = tmp_path / "typo"
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    proc = run(*argv, "--data-dir", str(typo), ok=2)
+    assert f"--data-dir: no database at {typo / 'dlrkit.db'}" in proc.stderr
+    assert not any(tmp_path.iterdir())  # no report, no export, no database
+    proc = run(*argv, "--db", f"sqlite:///{typo}/x.db", ok=2)
+    assert f"--db: no database at {typo / 'x.db'}" in proc.stderr
+
+
+def test_creating_commands_create_the_database(tmp_path: Path) -> None:
+    data = ("--data-dir", str(tmp_path / "data"))
+    secret = run("keys", "create", "walkthrough", *data, "--quiet").stdout
+    assert secret.startswith("dlrk_")
+    assert secret == secret.strip() + "\n"  # the key alone, on one line
+    [key] = json.loads(run("keys", "list", *data, "--json").stdout)
+    assert secret.startswith(key["prefix"])
+    run("suppressions", "check", "+33612345678", *data, ok=1)  # exists now: "not suppressed"
+    fresh = ("--data-dir", str(tmp_path / "fresh"))
+    run("suppressions", "add", "+33612345678", *fresh)
+    run("suppressions", "check", "+33612345678", *fresh)
+
+
+def test_keys_create_quiet_and_json_do_not_mix(tmp_path: Path) -> None:
+    proc = run("keys", "create", "k", "--quiet", "--json", "--data-dir", str(tmp_path), ok=2)
+    assert "not allowed with" in proc.stderr
+    assert "--quiet" in run("keys", "create", "--help").stdout
+
+
+def test_errors_name_the_options(tmp_path: Path) -> None:
+    data = ("--data-dir", str(tmp_path))
+    proc = run("report", "--from", "2026-11-25", "--to", "2026-11-01", "-o", "r.html", *data, ok=2)
+    assert "dlrkit: --to: must be later than --from" in proc.stderr
+    proc = run("suppressions", "add", "+33612345678", "--until", "2020-01-01", *data, ok=2)
+    assert "dlrkit: --until: must be in the future" in proc.stderr
+    assert not any(tmp_path.iterdir())  # refused before the store was opened
+    proc = run("serve", "--accounts", str(tmp_path / "nope.toml"), *data, ok=2)
+    assert "dlrkit: --accounts: cannot read accounts file" in proc.stderr
+    assert "DLRKIT_ACCOUNTS_FILE" not in proc.stderr
+
+
+def test_translate_says_what_it_translates() -> None:
+    proc = run("translate", "infobip", "27", ok=1)
+    assert "Infobip voice error codes, legacy 5xxx and new 10xxx" in proc.stderr
+    assert "EC_ABSENT_SUBSCRIBER" in proc.stderr  # what 27 is instead
+    proc = run("translate", "infobip", "99999", ok=1)
+    assert "legacy 5xxx and new 10xxx" in proc.stderr
+
+
+def test_serve_help_lists_what_it_serves() -> None:
+    text = " ".join(run("serve", "--help").stdout.split())
+    for part in ("/webhooks/", "/dashboard", "/suppressions", "/insights/", "/outcomes", "/docs"):
+        assert part in text
+
+
+def test_normalize_rules_help_points_at_the_docs() -> None:
+    text = " ".join(run("normalize", "--help").stdout.split())
+    assert "docs/rules.md" in text
+    assert (ROOT / "docs" / "rules.md").is_file()
+
+
+def test_catalog_build_help_keeps_its_examples_apart() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "dlrkit.catalog.build", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "200", "PATH": ""},
+    )
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith("python -m dlrkit.catalog.build --check") for line in lines)
+    assert not any("compiled.json python -m" in line for line in lines)
+
+
+@pytest.mark.parametrize("key", ["rules", "Rule", "settings"])
+def test_rules_file_refuses_unknown_top_level_keys(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(f'[[{key}]]\ncode = 27\nreason = "recipient_unreachable"\n')
+    with pytest.raises(InputError) as caught:
+        Rules.load(path)
+    assert str(caught.value).startswith("mine.toml: ")
+    assert repr(key) in str(caught.value)
+    proc = run("normalize", str(ROOT / "examples/smpp-receipts.txt"), "--rules", str(path), ok=2)
+    assert f"unknown top-level key {key!r}" in proc.stderr
+
+
+def test_rules_doc_example_loads(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "rules.md").read_text()
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    rules = Rules.from_dict(tomllib.loads(example), "rules.toml")
+    assert [r.label for r in rules.rules] == ["rules.toml#1", "rules.toml#2"]
