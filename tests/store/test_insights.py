@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+import msgspec
 import pytest
 
 from dlrkit.errors import InputError
@@ -417,3 +418,29 @@ def test_cover_puts_coarse_grains_in_the_middle() -> None:
     assert cover(at("2025-03-03T00:00"), at("2025-03-10T00:00"), ("hour",)) == [
         ("hour", at("2025-03-03T00:00"), at("2025-03-10T00:00"))
     ]
+
+
+def test_no_error_codes_are_not_failure_codes(store: SqlStore) -> None:
+    """A failed Infobip report carries error 0 NO_ERROR: the status explains, not the error."""
+    at = dt.datetime(2025, 3, 2, 10, tzinfo=dt.UTC)
+    spec = ("n1", "infobip", "sms", "FR", "Orange", at.isoformat(), U, "unknown", None, 5)
+    failed = outcome(spec, U, at)
+    failed = msgspec.structs.replace(
+        failed,
+        codes=(
+            OutcomeCode(
+                kind="status",
+                channel="general",
+                code=9,
+                known=True,
+                entry="infobip:status:general:9",
+            ),
+            OutcomeCode(
+                kind="error", channel="general", code=0, known=True, entry="infobip:error:general:0"
+            ),
+        ),
+    )
+    run(store.ingest([incoming(failed)]))
+    found = run(store.failures_by("code", PERIOD))
+    assert [s.value for s in found.items] == ["infobip:status:general:9"]
+    assert found.failed == 1

@@ -11,6 +11,7 @@ the traffic and, slowly, with the length of the period, not with the number of s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -157,6 +158,22 @@ def delivery_rate(read: Read, flt: InsightFilter, bucket: str) -> DeliveryRate:
     )
 
 
+@functools.cache
+def no_failure_codes() -> frozenset[str]:
+    """The codes whose catalog meaning is success or no error (reason `none`), named as the
+    codes rollup names them: they come along with failures (a failed Infobip status arrives with
+    error 0 NO_ERROR) but explain none, so "failures by code" leaves them out. The rollup keeps
+    counting them (it is a plain GROUP BY over the outcomes' codes); only the answer skips them."""
+    from dlrkit.catalog import Catalog
+    from dlrkit.vocab import Reason
+
+    return frozenset(
+        f"{e.provider}:{e.kind.value}:{e.channel}:{e.code}"
+        for e in Catalog.default().entries
+        if e.reason == Reason.NONE
+    )
+
+
 def failures_by(read: Read, dimension: str, flt: InsightFilter, limit: int) -> Failures:
     if dimension not in DIMENSIONS:
         raise InputError(
@@ -177,6 +194,8 @@ def failures_by(read: Read, dimension: str, flt: InsightFilter, limit: int) -> F
     items = []
     for key, by in slices.items():
         failed = sum(by.values())
+        if dimension == "code" and key[1] and key[0] in no_failure_codes():
+            continue  # a failed message's "no error" code (Infobip's error 0) is not a cause
         if failed:
             value = key[0] or None  # '' stands for "no value" in the rollups
             known = bool(key[1]) if dimension == "code" else None
