@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from dlrkit.catalog import Catalog
 from dlrkit.rules import Rules
-from dlrkit.service import dashboard, decide, insights, openapi, queries, responses, webhooks
+from dlrkit.service import dashboard, decide, insights, logs, openapi, queries, responses, webhooks
 from dlrkit.service.ingest import Sink, StoreSink
 from dlrkit.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from dlrkit.service.settings import Settings
@@ -82,6 +82,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.install()  # after the server set up its loggers: access logs without secrets
         await own_store.open()
         try:
             await own_sink.open()
