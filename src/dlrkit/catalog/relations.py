@@ -76,7 +76,16 @@ class RelationsMixin:
                     provider, kind, channel = other.split(":")
                     twins = self.lookup(provider, entry.code, kind, channel)
                     named = [t for t in twins if t.name == entry.name]
-                    out.extend(named if named and len(twins) > 1 else twins)
+                    if named and len(twins) > 1:
+                        twins = tuple(named)
+                    # an id that sits in two groups (Infobip 4102) has its twin in its own group
+                    out.extend(
+                        t
+                        for t in twins
+                        if t.group_id is None
+                        or entry.group_id is None
+                        or t.group_id == entry.group_id
+                    )
         return out
 
     def status_reason_partners(self, entry: Entry) -> list[Entry]:
