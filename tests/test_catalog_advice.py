@@ -114,3 +114,20 @@ def test_every_after_fix_code_says_what_to_fix(entry: Entry) -> None:
     fix = advise(outcome, CAT).fix
     assert fix
     assert fix.strip()
+
+
+def test_smspartner_declined_gets_a_fix() -> None:
+    """The sandbox's SMSPartner 'declined' fate (number ending 9906) is reported REJECTD."""
+    from dlrkit import normalize
+    from dlrkit.sandbox.fates import Fate
+    from dlrkit.sandbox.smspartner import WORDS
+
+    body = (
+        f"messageId=5551&phoneNumber=%2B33612349906&status={WORDS[Fate.DECLINED]}"
+        "&date=2025-03-29+14%3A30%3A15&cost=0.045&currency=EUR"
+    ).encode()
+    (o,) = normalize(body, provider="smspartner")
+    assert (o.state, o.retry) == (State.REJECTED, Retry.AFTER_FIX)
+    fix = advise(o, CAT).fix
+    assert fix
+    assert "fix" in fix
