@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import re
 
 import pytest
@@ -119,3 +121,150 @@ def test_the_same_figures_are_drawn_once() -> None:
     again = charts.to_svg(charts.delivery_spec(rate), "again")
     assert charts._render.cache_info().hits == before + 1
     assert again.startswith('<svg data-chart="again"')
+
+
+# The trial's faults: labels cut off on the left, repeated tick labels, a sliver of a chart.
+
+START = dt.datetime(2026, 11, 18, 3, tzinfo=dt.UTC)
+CODE_LABELS: dict[str | None, str] = {
+    "infobip:status:general:9": "infobip status 9 UNDELIVERABLE_REJECTED_OPERATOR (general)",
+    "infobip:error:general:27": "infobip error 27 EC_ABSENT_SUBSCRIBER (general)",
+    "plivo:error:sms:1000": "plivo error 1000 (sms)",
+}
+
+
+def _hours(n: int) -> list[str]:
+    return [(START + dt.timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%SZ") for i in range(n)]
+
+
+def _rate(counts: dict[int, int], buckets: int = 168, bucket: str = "hour") -> DeliveryRate:
+    """A period of `buckets` hours whose bucket i got counts[i] messages, half delivered."""
+    points = tuple(
+        _point(b, counts.get(i, 0) // 2, counts.get(i, 0) - counts.get(i, 0) // 2)
+        for i, b in enumerate(_hours(buckets))
+    )
+    total = sum(counts.values())
+    return DeliveryRate(
+        since=points[0].bucket,
+        until="",
+        bucket=bucket,
+        summary=_point(points[0].bucket, total // 2, total - total // 2),
+        points=points,
+    )
+
+
+def _codes(counts: tuple[int, ...] = (2, 1, 1)) -> Failures:
+    items = tuple(
+        FailureSlice(value=ref, failed=n, undelivered=n, rejected=0, expired=0)
+        for ref, n in zip(CODE_LABELS, counts, strict=True)
+    )
+    return Failures(dimension="code", since="", until="", failed=sum(counts), items=items)
+
+
+def _axis_labels(svg: str) -> dict[str, list[str]]:
+    """Each axis's label texts, by the axis' aria-label ("X-axis titled 'failed' ...")."""
+    axes: dict[str, list[str]] = {}
+    for part in svg.split('aria-roledescription="axis"')[1:]:
+        name = re.match(r'\s*aria-label="([^"]*)"', part)
+        assert name, part[:200]
+        group = re.search(r'role-axis-label"(.*?)</g>', part, re.S)
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", group.group(1)) if group else []
+        axes[html.unescape(name.group(1))] = [html.unescape(t) for t in texts]
+    return axes
+
+
+def _count_ticks(svg: str, title: str) -> list[str]:
+    found = [labels for name, labels in _axis_labels(svg).items() if f"titled '{title}'" in name]
+    assert len(found) == 1, _axis_labels(svg).keys()
+    return found[0]
+
+
+def _assert_whole_distinct(ticks: list[str]) -> None:
+    assert ticks, "no tick labels"
+    assert len(ticks) == len(set(ticks)), ticks
+    values = [int(t.replace(",", "")) for t in ticks]  # ValueError on "0.5"
+    assert values == sorted(values)
+    assert values[0] == 0
+
+
+@pytest.mark.parametrize("width", [charts.WIDTH + charts.AXES_WIDTH, 760 + charts.AXES_WIDTH])
+def test_failure_labels_are_whole_and_measured_with_the_font_drawn(width: int) -> None:
+    svg = charts.to_svg(charts.failures_spec(_codes(), CODE_LABELS, width))
+    labels = next(v for k, v in _axis_labels(svg).items() if k.startswith("Y-axis"))
+    assert labels == list(CODE_LABELS.values())  # whole strings: nothing cut, no "…"
+    # measured with the face Chromium on Debian draws (the generic family was measured with
+    # vl-convert's narrower Liberation Sans: the labels ran off the left edge)
+    assert re.search(r'font-family="DejaVu Sans, sans-serif"[^>]*>infobip status 9', svg)
+    assert re.search(rf'<svg[^>]* width="{width}"', svg)  # labels inside the width given
+
+
+def test_a_label_too_long_ends_with_an_ellipsis() -> None:
+    long = "x" * 30 + " the end of a very long label that will not fit " * 4
+    failures = Failures(
+        dimension="operator",
+        since="",
+        until="",
+        failed=1,
+        items=(FailureSlice(value=long, failed=1, undelivered=1, rejected=0, expired=0),),
+    )
+    svg = charts.to_svg(charts.failures_spec(failures, width=760))
+    (label,) = next(v for k, v in _axis_labels(svg).items() if k.startswith("Y-axis"))
+    assert label.endswith("…")
+    assert label.startswith("x" * 30)  # cut at the end, never at the start
+
+
+@pytest.mark.parametrize("counts", [(1, 1, 1), (2, 1, 1), (3, 2, 1), (7, 3, 1), (10, 4, 2)])
+@pytest.mark.parametrize("width", [charts.WIDTH, 760])
+def test_failure_counts_have_whole_distinct_ticks(counts: tuple[int, ...], width: int) -> None:
+    svg = charts.to_svg(charts.failures_spec(_codes(counts), CODE_LABELS, width))
+    ticks = _count_ticks(svg, "failed")
+    _assert_whole_distinct(ticks)
+    assert int(ticks[-1]) >= counts[0]
+
+
+@pytest.mark.parametrize("top", [1, 2, 3, 5, 9, 17, 240, 12345])
+def test_message_counts_have_whole_distinct_ticks(top: int) -> None:
+    rate = _rate({0: top, 5: 1}, buckets=24)
+    _assert_whole_distinct(_count_ticks(charts.to_svg(charts.delivery_spec(rate)), "messages"))
+    bins = tuple(
+        LatencyBin(low=low, high=high, count=top if low == 5 else 0)
+        for low, high in zip(BOUNDS, (*BOUNDS[1:], None), strict=True)
+    )
+    latency = charts.latency_spec(Latency(since="", until="", total=top, bins=bins))
+    _assert_whole_distinct(_count_ticks(charts.to_svg(latency), "messages"))
+
+
+def test_a_fresh_install_is_charted_from_a_day_before_its_first_hour() -> None:
+    rate = _rate({167: 243})  # 7 days by the hour, messages in the last hour only
+    window = charts.delivery_window(rate)
+    assert len(window.points) == charts.MIN_BUCKETS["hour"]
+    assert window.points[-1] is rate.points[-1]
+    assert window.note == (
+        "No messages were received before 25 Nov 2026 02:00 UTC: the chart starts at "
+        "24 Nov 2026 03:00 UTC, not at the start of the period."
+    )
+    bars = charts.delivery_spec(rate)["layer"][0]
+    assert len(bars["data"]["values"]) == 3 * 24
+    assert bars["data"]["values"][0]["t"] == "2026-11-24T03:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("counts", "shown"),
+    [
+        ({100: 5, 150: 1}, 68),  # from the first message on
+        ({0: 1}, 168),  # from the start: the empty days after it are news (traffic stopped)
+        ({30: 4, 160: 2}, 168),  # the first quarter has messages: the whole period
+        ({}, 168),  # nothing at all: pages say so instead of charting it
+    ],
+)
+def test_the_delivery_chart_leaves_out_only_a_long_empty_start(
+    counts: dict[int, int], shown: int
+) -> None:
+    window = charts.delivery_window(_rate(counts))
+    assert len(window.points) == shown
+    assert (window.note is None) == (shown == 168)
+
+
+def test_an_empty_period_has_no_messages_to_chart() -> None:
+    assert not charts.has_messages(_rate({}))
+    assert charts.has_messages(_rate({3: 1}))

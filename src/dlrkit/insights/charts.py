@@ -11,22 +11,33 @@ event loop run `to_svg` in a thread. Each chart's SVG carries a `data-chart` att
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
+import math
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
-from dlrkit.store.base import DeliveryRate, Failures, Latency
+from dlrkit.store.base import DeliveryRate, Failures, Latency, RatePoint
 
 VEGA_LITE = "6.4"  # the Vega-Lite version vl-convert compiles with (pinned with the package)
 WIDTH = 960  # the SVGs scale down to their container (CSS max-width)
+AXES_WIDTH = 114  # what the delivery chart's axes add to its plot's width
 DELIVERED, FAILED, OPEN = "#2e7d32", "#c62828", "#9e9e9e"
 STATE_COLORS = {"undelivered": "#c62828", "rejected": "#ef6c00", "expired": "#6d4c41"}
-# Labels are measured (and truncated) by vl-convert with the fonts of this machine and drawn by
-# the browser with its own: the generic family keeps both on their default sans-serif (DejaVu
-# Sans on Debian, among the widest, so labels measured with it fit elsewhere), and a list of
-# named families makes vl-convert's measuring ten times slower.
+# Labels are measured (and truncated) by vl-convert and drawn by the browser with its own fonts.
+# vl-convert measures the generic "sans-serif" with the Liberation Sans it carries (Arial's
+# metrics) where Arial is missing, while Chromium on Debian draws it with DejaVu Sans, about 15 %
+# wider: right-aligned labels then ran off the SVG's left edge ("ecipient unreachable"). Long
+# text labels are therefore measured with DejaVu Sans itself (what the report's Chromium draws,
+# and among the widest sans-serif faces, so the labels fit where the browser falls back to
+# Arial or Helvetica). A named family costs vl-convert about 10 ms per label, so the short
+# labels (numbers, dates, the legend) keep the generic family.
 _FONT = "sans-serif"
+LABEL_FONT = "DejaVu Sans, sans-serif"
+# A series whose data starts late in its period is charted from a little before its first
+# message: at least this many buckets, so that a fresh install's hour is a bar, not a sliver.
+MIN_BUCKETS = {"hour": 24, "day": 14}
 _CONFIG: dict[str, Any] = {
     "font": _FONT,
     "view": {"stroke": None},
@@ -54,7 +65,7 @@ def _time_axis(hourly: bool, buckets: int) -> dict[str, Any]:
     """Ticks few enough that their labels never overlap, whatever the period."""
     if hourly and buckets <= 48:
         # (an "hour" tick interval makes this Vega fail: a count it is)
-        return {"tickCount": 8, "format": "%d %b %H:%M", "labelOverlap": True}
+        return {"tickCount": 8, "format": "%d %b %H:%M", "labelOverlap": True, "labelSeparation": 8}
     if hourly or buckets <= 15:
         return {"tickCount": {"interval": "day", "step": 1}, "format": "%d %b"}
     if buckets <= 120:
@@ -63,11 +74,59 @@ def _time_axis(hourly: bool, buckets: int) -> dict[str, Any]:
     return {"tickCount": {"interval": "month", "step": 1}, "format": "%b %Y"}
 
 
+def count_axis(top: int, length: int, spacing: int = 40) -> dict[str, Any]:
+    """An axis of counts up to `top` along `length` pixels: whole, distinct ticks ("0 1 2",
+    never "0 0.5 1", nor "0 1 1 2 2" once formatted), thousands grouped. Vega (6.2, in
+    vl-convert) ignores `tickMinStep`, so the tick count is capped at `top` itself: with no more
+    ticks than the (niced) span of the domain, d3 steps by 1, 2, 5, 10, ... never by less.
+    About one tick per `spacing` pixels (wider on a horizontal axis: "0 5 10", not "0 2 4")."""
+    return {"tickCount": max(1, min(math.ceil(length / spacing), top)), "format": ",d"}
+
+
+def has_messages(rate: DeliveryRate) -> bool:
+    """Whether the period has any message to chart (else pages say so instead of a chart)."""
+    return rate.summary.total > 0 or any(p.total for p in rate.points)
+
+
+class Window(NamedTuple):
+    """The buckets a delivery chart shows, and why it leaves out the period's first ones."""
+
+    points: tuple[RatePoint, ...]
+    note: str | None  # None when the whole period is shown
+
+
+def _when(bucket: str, hourly: bool) -> str:
+    at = dt.datetime.fromisoformat(bucket.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return at.strftime("%d %b %Y %H:%M UTC" if hourly else "%d %b %Y")
+
+
+def delivery_window(rate: DeliveryRate) -> Window:
+    """The whole period, unless its first message came after the first quarter of it (a fresh
+    install, a service started mid-period): then from that message (or `MIN_BUCKETS` before the
+    period's end, if earlier) on, with a note saying so. The end is always the period's: empty
+    buckets there are news (traffic stopped)."""
+    points = rate.points
+    first = next((i for i, p in enumerate(points) if p.total), None)
+    if first is None or first * 4 < len(points):
+        return Window(points, None)
+    start = max(0, min(first, len(points) - MIN_BUCKETS.get(rate.bucket, 24)))
+    if start == 0:
+        return Window(points, None)
+    hourly = rate.bucket == "hour"
+    note = (
+        f"No messages were received before {_when(points[first].bucket, hourly)}: the chart "
+        f"starts at {_when(points[start].bucket, hourly)}, not at the start of the period."
+    )
+    return Window(points[start:], note)
+
+
 def delivery_spec(rate: DeliveryRate, width: int = WIDTH) -> dict[str, Any]:
-    """Messages per bucket (delivered, failed, in flight, stacked) and the delivery rate line."""
+    """Messages per bucket (delivered, failed, in flight, stacked) and the delivery rate line,
+    over `delivery_window(rate)`."""
+    shown = delivery_window(rate).points
     rows: list[dict[str, Any]] = []
     line: list[dict[str, Any]] = []
-    for p in rate.points:
+    for p in shown:
         failed = p.undelivered + p.rejected + p.expired
         for group, n in (
             ("delivered", p.delivered),
@@ -82,14 +141,20 @@ def delivery_spec(rate: DeliveryRate, width: int = WIDTH) -> dict[str, Any]:
         "type": "temporal",
         "timeUnit": "utcyearmonthdatehours" if hourly else "utcyearmonthdate",
         "title": None,
-        "axis": _time_axis(hourly, len(rate.points)),
+        "axis": _time_axis(hourly, len(shown)),
     }
     bars = {
         "data": {"values": rows},
         "mark": {"type": "bar"},
         "encoding": {
             "x": x,
-            "y": {"field": "n", "type": "quantitative", "stack": True, "title": "messages"},
+            "y": {
+                "field": "n",
+                "type": "quantitative",
+                "stack": True,
+                "title": "messages",
+                "axis": count_axis(max((p.total for p in shown), default=0), 240),
+            },
             "color": {
                 "field": "group",
                 "type": "nominal",
@@ -128,9 +193,12 @@ def delivery_spec(rate: DeliveryRate, width: int = WIDTH) -> dict[str, Any]:
 
 
 def failures_spec(
-    failures: Failures, labels: dict[str | None, str] | None = None, width: int = WIDTH
+    failures: Failures,
+    labels: dict[str | None, str] | None = None,
+    width: int = WIDTH + AXES_WIDTH,
 ) -> dict[str, Any]:
-    """Failed messages per value of one dimension, stacked by final state, most first."""
+    """Failed messages per value of one dimension, stacked by final state, most first; `width`
+    is the whole chart's, labels included (by default as wide as the delivery chart's)."""
     names = labels or {}
     rows = []
     order = []
@@ -146,20 +214,28 @@ def failures_spec(
         {
             "data": {"values": rows},
             "mark": {"type": "bar"},
+            # the SVG is `width` wide, labels included: the longer the labels, the shorter the bars
+            "autosize": {"type": "fit-x", "contains": "padding"},
             "encoding": {
                 "y": {
                     "field": "value",
                     "type": "nominal",
                     "sort": order,
                     "title": None,
-                    "axis": {"labelLimit": 260},
+                    "axis": {
+                        "labelFont": LABEL_FONT,
+                        "labelLimit": label_limit(width),
+                        "labelPadding": 6,
+                    },
                 },
                 "x": {
                     "field": "n",
                     "type": "quantitative",
                     "stack": True,
                     "title": "failed",
-                    "axis": {"tickMinStep": 1, "format": "d"},
+                    "axis": count_axis(
+                        max((s.failed for s in failures.items), default=0), width, 100
+                    ),
                 },
                 "color": {
                     "field": "state",
@@ -174,6 +250,12 @@ def failures_spec(
         height=max(60, 22 * len(order)),
         width=width,
     )
+
+
+def label_limit(width: int) -> int:
+    """The widest a failures chart's label is drawn (longer ones end in "…"): enough for
+    "infobip status 9 UNDELIVERABLE_REJECTED_OPERATOR (general)" at the dashboard's width."""
+    return min(400, int(width * 0.46))
 
 
 def latency_label(low: int, high: int | None) -> str:
@@ -202,7 +284,12 @@ def latency_spec(latency: Latency) -> dict[str, Any]:
                     "title": None,
                     "axis": {"labelAngle": 0},
                 },
-                "y": {"field": "n", "type": "quantitative", "title": "messages"},
+                "y": {
+                    "field": "n",
+                    "type": "quantitative",
+                    "title": "messages",
+                    "axis": count_axis(max((b.count for b in latency.bins), default=0), 220),
+                },
             },
         },
         height=220,

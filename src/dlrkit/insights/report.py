@@ -22,8 +22,11 @@ from markupsafe import Markup
 from dlrkit.catalog import Catalog
 from dlrkit.errors import DlrkitError
 from dlrkit.insights.charts import (
+    AXES_WIDTH,
     delivery_spec,
+    delivery_window,
     failures_spec,
+    has_messages,
     latency_label,
     latency_spec,
     to_svg,
@@ -115,15 +118,18 @@ def render_html(data: ReportData, *, catalog: Catalog | None = None, title: str 
     cat = catalog or Catalog.default()
     # The SVGs are vl-convert's own output, in which Vega escapes every label: safe to inline.
     code_labels = _code_labels(data.failures["code"], cat)
-    charts: dict[str, Markup] = {
-        "delivery": Markup(to_svg(delivery_spec(data.rate, CHART_WIDTH), "delivery")),
-        "latency": Markup(to_svg(latency_spec(data.latency), "latency")),
-    }
+    # no chart of nothing: the template says "no messages" instead of an empty frame
+    charts: dict[str, Markup] = {}
+    if has_messages(data.rate):
+        charts["delivery"] = Markup(to_svg(delivery_spec(data.rate, CHART_WIDTH), "delivery"))
+    if data.latency.total:
+        charts["latency"] = Markup(to_svg(latency_spec(data.latency), "latency"))
     for dim in ("reason", "country", "code"):
         found = data.failures[dim]
         if found.items:
             labels = code_labels if dim == "code" else None
-            svg = to_svg(failures_spec(found, labels, CHART_WIDTH), f"failures-{dim}")
+            spec = failures_spec(found, labels, CHART_WIDTH + AXES_WIDTH)
+            svg = to_svg(spec, f"failures-{dim}")
             charts[f"failures_{dim}"] = Markup(svg)
     s = data.rate.summary
     failed = s.undelivered + s.rejected + s.expired
@@ -134,6 +140,7 @@ def render_html(data: ReportData, *, catalog: Catalog | None = None, title: str 
         "failed": failed,
         "open": s.total - s.delivered - failed,
         "charts": charts,
+        "delivery_note": delivery_window(data.rate).note if "delivery" in charts else None,
         "code_labels": code_labels,
         "latency_label": latency_label,
         "dimensions": DIMENSIONS,

@@ -13,7 +13,14 @@ from starlette.responses import Response
 
 from dlrkit.catalog import Catalog
 from dlrkit.errors import InputError
-from dlrkit.insights.charts import delivery_spec, failures_spec, latency_label, latency_spec
+from dlrkit.insights.charts import (
+    delivery_spec,
+    delivery_window,
+    failures_spec,
+    has_messages,
+    latency_label,
+    latency_spec,
+)
 from dlrkit.service.dashboard.filters import CHANNELS, PROVIDERS, choice, scope
 from dlrkit.service.dashboard.render import chart, entry_href, page, query
 from dlrkit.service.dashboard.session import Viewer
@@ -79,10 +86,13 @@ async def overview(request: Request, viewer: Viewer) -> Response:
         ask(store.latency(flt), errors),
         ask(store.unknown_codes(limit=10), errors),
     )
+    # no chart of nothing: the template says "no messages yet" instead of an empty frame
     charts = {}
-    if rate is not None:
+    delivery_note = None
+    if rate is not None and has_messages(rate):
         charts["delivery"] = await chart(delivery_spec(rate), "delivery")
-    if latency is not None:
+        delivery_note = delivery_window(rate).note
+    if latency is not None and latency.total:
         charts["latency"] = await chart(latency_spec(latency), "latency")
     totals = None
     if rate is not None:
@@ -108,6 +118,7 @@ async def overview(request: Request, viewer: Viewer) -> Response:
         latency_label=latency_label,
         unknown=unknown or [],
         charts=charts,
+        delivery_note=delivery_note,
         **filter_options(),
     )
 
