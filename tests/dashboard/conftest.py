@@ -98,11 +98,13 @@ def watched() -> Watch:
 
 @pytest.fixture
 def page(context: BrowserContext, served: Served, watched: Watch) -> Iterator[Page]:
-    """A logged-in page (the key given once as ?key=, kept in the cookie), watched."""
+    """A logged-in page (the key entered once in the login form), watched."""
     p = context.new_page()
     watch(p, watched)
-    p.goto(f"{served.url}/dashboard?key={served.key}")
-    assert p.url == f"{served.url}/dashboard", "the key leaves the address bar"
+    p.goto(f"{served.url}/dashboard/login")
+    p.fill("#key", served.key)
+    p.click("button[type=submit]")
+    p.wait_for_url(f"{served.url}/dashboard")
     yield p
     assert watched.unexpected() == []
 

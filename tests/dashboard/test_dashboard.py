@@ -54,14 +54,30 @@ def test_login_with_the_form_sets_an_http_only_cookie(
     expect(page).to_have_url(f"{served.url}/dashboard/failures?by=country")
     [cookie] = context.cookies()
     assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (
-        "dlrkit_key",
+        "dlrkit_session",
         True,
         "Strict",
         "/dashboard",
     )
+    assert served.key not in cookie["value"]
+    assert "dlrk_" not in cookie["value"]
     page.click("text=Log out")
     expect(page).to_have_url(re.compile(r"/dashboard/login$"))
     assert context.cookies() == []
+    assert w.unexpected() == []
+
+
+def test_a_key_in_the_address_is_not_used(context: BrowserContext, served: Served) -> None:
+    page = context.new_page()
+    w = watch(page, Watch())
+    page.goto(f"{served.url}/dashboard/messages?key={served.key}&state=rejected")
+    expect(page.locator(".note")).to_contain_text("Keys are not accepted in the address")
+    assert served.key not in page.url
+    assert page.url.startswith(f"{served.url}/dashboard/login?next=")
+    assert context.cookies() == []
+    page.fill("#key", served.key)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{served.url}/dashboard/messages?state=rejected")
     assert w.unexpected() == []
 
 

@@ -3,7 +3,8 @@ with htmx (vendored, served from the package: nothing is fetched at run time), c
 rendered on the server.
 
 Pages: overview (`pages`), failures breakdown (`pages`), message search and drill-down
-(`messages`), suppression list (`lists`), code browser (`codes`); login by API key (`session`).
+(`messages`), suppression list (`lists`), code browser (`codes`); login by API key, kept as a
+signed session cookie that is not the key (`session`).
 Filters are read leniently (`filters`); templates and headers in `render`.
 
     install(app)   # adds the routes, the static files and the login redirects
@@ -22,7 +23,6 @@ from dlrkit.service.dashboard import codes, lists, messages, pages, session
 def install(app: FastAPI) -> None:
     """Add the dashboard to an app made by `create_app`."""
     app.add_exception_handler(session.LoginRequired, session.on_login_required)
-    app.add_exception_handler(session.KeyGiven, session.on_key_given)
     static = str(files("dlrkit.service").joinpath("static"))
     app.mount("/dashboard/static", StaticFiles(directory=static), name="dashboard-static")
     for module in (session, pages, messages, lists, codes):
