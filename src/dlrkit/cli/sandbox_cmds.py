@@ -20,12 +20,14 @@ def add_sandbox_command(sub: Any, handlers: Any) -> None:
     """Add `sandbox` to the CLI's subparsers; `handlers` resolves handler names lazily."""
     p = sub.add_parser(
         "sandbox",
-        help="imitate Infobip, SMSPartner and Plivo: send APIs in, signed delivery reports out",
+        help="imitate Infobip, SMSPartner, Plivo (and an SMPP SMSC): sends in, reports out",
         description="Serve imitations of the Infobip (SMS, voice), SMSPartner (send, status, "
         "cancel) and Plivo (calls, messages) APIs that apply the providers' documented rules and "
         "post delivery reports back, signed as each provider signs them. Outcomes come from magic "
-        "numbers or a scenario file; see docs/sandbox.md. With --fire N, post N reports to "
-        "--callback-base instead (a traffic source for benchmarks).",
+        "numbers or a scenario file; see docs/sandbox.md. With --smpp-port PORT, also run an "
+        "SMPP 3.4 SMSC imitation that answers binds and submit_sm and sends delivery receipts. "
+        "With --fire N, post N reports to --callback-base instead (a traffic source for "
+        "benchmarks).",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument(
@@ -68,6 +70,9 @@ def add_sandbox_command(sub: Any, handlers: Any) -> None:
     )
     fire.add_argument("--channel", choices=["sms", "voice"], default="sms", help="default sms")
     fire.add_argument("--concurrency", type=int, default=64, help="posts in flight (default 64)")
+    from dlrkit.sandbox.smpp_options import add_arguments as add_smpp_arguments  # argparse only
+
+    add_smpp_arguments(p, sandbox=True)  # --smpp-port PORT: also run the SMSC imitation
     p.set_defaults(func=handlers.cmd_sandbox)
 
 
@@ -134,9 +139,52 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     _log_to_stderr(args.log_level)
     app = create_app(settings)
-    sys.stderr.write(_banner(args, settings, app.state.sandbox.store.state))
+    smsc_banner = ""
+    if getattr(args, "smpp_port", None) is not None:
+        smsc_banner = _with_smsc(app, args)
+        if not smsc_banner:
+            return EXIT_USAGE
+    sys.stderr.write(_banner(args, settings, app.state.sandbox.store.state) + smsc_banner)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)
     return EXIT_OK
+
+
+def _with_smsc(app: Any, args: argparse.Namespace) -> str:
+    """Add the SMPP SMSC (--smpp-port) to the sandbox `app`, sharing its clock, scenario and
+    ledger; the banner's lines about it, or "" (after saying why) when its port is unusable."""
+    import os
+
+    from dlrkit.errors import InputError
+    from dlrkit.sandbox import smpp_serve
+
+    try:
+        options = smpp_serve.options_from_args(args, os.environ)
+    except InputError as exc:
+        raise InputError(exc.problem, field="--smpp-account") from None
+    try:
+        sock = smpp_serve.listen(args.host, options.pop("port"))
+    except OSError as exc:
+        sys.stderr.write(
+            f"dlrkit: cannot listen on {args.host}:{args.smpp_port} (--smpp-port): "
+            f"{exc.strerror or exc}\n"
+        )
+        return ""
+    sandbox = app.state.sandbox
+    smsc = smpp_serve.build_smsc(
+        clock=sandbox.clock,
+        scenario=lambda: sandbox.scenario,  # follows PUT /_sandbox/scenario
+        ledger=sandbox.ledger,  # its messages show in /_sandbox/messages too
+        **options,
+    )
+    port = sock.getsockname()[1]
+    smpp_serve.run_with_app(app, smpp_serve.SmscServer(smsc, args.host, port, sock=sock))
+    accounts = ", ".join(f"{a.system_id}:{a.password}" for a in options["accounts"])
+    forward = options["forward_url"] or "(not posted over HTTP: --smpp-forward-url)"
+    return (
+        f"  SMPP 3.4 SMSC on {args.host}:{port} (bind as {accounts}; system_id "
+        f"{options['system_id']})\n"
+        f"    receipts: deliver_sm to receiver/transceiver binds; also posted to {forward}\n"
+    )
 
 
 def _fire(args: argparse.Namespace, settings: Any) -> int:

@@ -4,10 +4,12 @@
         --scenario busy.toml --speed 60 \\
         --forward-url http://127.0.0.1:8000/webhooks/smpp --forward-token t0ken
 
-`add_arguments` defines the options once, so `dlrkit sandbox` can offer the same ones next to
-its HTTP imitations (`options_from_args` turns them into `serve_smsc` keyword arguments). The
-forwarding token defaults to the environment variable DLRKIT_SMPP_TOKEN, the one `dlrkit serve`
-reads for the SMPP webhook.
+`dlrkit sandbox --smpp-port PORT` runs the same SMSC next to the HTTP imitations, sharing their
+clock, scenario and ledger (`build_smsc`, `listen`, `run_with_app`).
+`smpp_options.add_arguments` defines the options once for both commands; `options_from_args`
+turns them into `build_smsc` keyword arguments. The forwarding token defaults to the
+environment variable DLRKIT_SMPP_TOKEN, the one `dlrkit serve` reads for the SMPP webhook.
+docs/sandbox.md documents the SMSC.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -26,25 +29,47 @@ from dlrkit.errors import InputError
 from dlrkit.sandbox.clock import Clock
 from dlrkit.sandbox.ledger import Ledger
 from dlrkit.sandbox.scenario import Scenario
+from dlrkit.sandbox.smpp_options import DEFAULT_PORT, add_arguments
 from dlrkit.sandbox.smpp_receipts import Forwarder, ForwardForm
 from dlrkit.sandbox.smpp_session import Session
 from dlrkit.sandbox.smpp_smsc import DEFAULT_ACCOUNT, Account, Smsc
 
 log = logging.getLogger("dlrkit.sandbox.smpp")
-DEFAULT_PORT = 2775  # the port IANA registers for SMPP
+__all__ = [
+    "DEFAULT_PORT",
+    "SmscServer",
+    "add_arguments",
+    "build_smsc",
+    "listen",
+    "main",
+    "run_with_app",
+    "serve_smsc",
+]
 
 
 class SmscServer:
     """An `Smsc` listening on host:port (port 0 picks a free one), as an async context."""
 
-    def __init__(self, smsc: Smsc | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        smsc: Smsc | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        sock: socket.socket | None = None,
+    ) -> None:
+        """`sock`: an already listening socket (`listen`) to serve on instead of host:port."""
         self.smsc = smsc or Smsc()
         self.host, self.port = host, port
+        self._sock = sock
         self._server: asyncio.Server | None = None
         self._sessions: dict[Session, asyncio.Task[Any]] = {}
 
     async def start(self) -> SmscServer:
-        self._server = await asyncio.start_server(self._connected, self.host, self.port)
+        if self._sock is not None:
+            self._server = await asyncio.start_server(self._connected, sock=self._sock)
+        else:
+            self._server = await asyncio.start_server(self._connected, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("sandbox SMSC listening on %s:%s", self.host, self.port)
         return self
@@ -81,12 +106,10 @@ class SmscServer:
         await self.stop()
 
 
-async def serve_smsc(
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
+def build_smsc(
     *,
     accounts: Sequence[Account] = (DEFAULT_ACCOUNT,),
-    scenario: Scenario | None = None,
+    scenario: Scenario | Callable[[], Scenario] | None = None,
     clock: Clock | None = None,
     ledger: Ledger | None = None,
     forward_url: str | None = None,
@@ -94,15 +117,16 @@ async def serve_smsc(
     forward_header: str = "X-DLR-Token",
     forward_form: ForwardForm = "json",
     system_id: str = "DLRKIT",
-) -> None:
-    """Serve until cancelled. Pass the sandbox's `clock`, `scenario` and `ledger` to share them."""
+) -> Smsc:
+    """An `Smsc`, with a `Forwarder` when `forward_url` is given. Pass the sandbox's `clock`,
+    `scenario` and `ledger` to share them."""
     clock = clock or Clock()
     forwarder = None
     if forward_url:
         forwarder = Forwarder(
             forward_url, forward_token, clock=clock, header=forward_header, form=forward_form
         )
-    smsc = Smsc(
+    return Smsc(
         accounts,
         scenario=scenario,
         clock=clock,
@@ -110,8 +134,42 @@ async def serve_smsc(
         forwarder=forwarder,
         system_id=system_id,
     )
-    async with SmscServer(smsc, host, port):
+
+
+async def serve_smsc(host: str = "127.0.0.1", port: int = DEFAULT_PORT, **options: Any) -> None:
+    """Serve until cancelled; `options` are `build_smsc`'s."""
+    async with SmscServer(build_smsc(**options), host, port):
         await asyncio.Event().wait()  # until cancelled
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on host:port (0: a free port), for `SmscServer(sock=...)`: a port
+    in use is an OSError here, before anything else starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(100)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def run_with_app(app: Any, server: SmscServer) -> None:
+    """Run `server` while the ASGI `app` (the HTTP sandbox) runs: it starts after the app's
+    start-up and stops (unbinding its ESMEs, sending queued HTTP receipts) before the app's
+    shutdown, wherever the app is served from."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        async with inner(a) as state, server:
+            yield state
+
+    app.router.lifespan_context = lifespan
 
 
 def parse_account(value: str) -> Account:
@@ -128,43 +186,6 @@ def parse_account(value: str) -> Account:
         return Account(parts[0], parts[1], *numbers)
     except ValueError as exc:
         raise InputError(str(exc), field="--account") from None
-
-
-def add_arguments(parser: argparse.ArgumentParser, *, port_option: str = "--port") -> None:
-    """The SMSC's options; `dlrkit sandbox` passes port_option="--smpp-port"."""
-    group = parser.add_argument_group("SMPP SMSC")
-    group.add_argument(
-        port_option,
-        dest="smpp_port",
-        metavar="PORT",
-        type=int,
-        default=DEFAULT_PORT,
-        help=f"SMPP port (default {DEFAULT_PORT}; 0 picks a free one)",
-    )
-    group.add_argument(
-        "--account",
-        dest="smpp_accounts",
-        action="append",
-        metavar="ID:PASSWORD[:TPS[:BINDS]]",
-        help="an ESME account, repeatable (default dlrkit:sandbox, no limits)",
-    )
-    group.add_argument(
-        "--smsc-system-id", default="DLRKIT", help="system_id the SMSC answers binds with"
-    )
-    group.add_argument(
-        "--forward-url",
-        help="also POST each receipt here (e.g. http://127.0.0.1:8000/webhooks/smpp)",
-    )
-    group.add_argument(
-        "--forward-token", help="token for the forward header (default: $DLRKIT_SMPP_TOKEN)"
-    )
-    group.add_argument("--forward-header", default="X-DLR-Token", help="header carrying the token")
-    group.add_argument(
-        "--forward-form",
-        choices=("text", "json"),
-        default="json",
-        help="receipt text only, or deliver_sm fields and TLVs as JSON",
-    )
 
 
 def options_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:

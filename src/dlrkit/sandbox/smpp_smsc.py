@@ -20,7 +20,7 @@ import asyncio
 import collections
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import smpp34
@@ -75,14 +75,15 @@ class Smsc:
         self,
         accounts: Sequence[Account] = (DEFAULT_ACCOUNT,),
         *,
-        scenario: Scenario | None = None,
+        scenario: Scenario | Callable[[], Scenario] | None = None,
         clock: Clock | None = None,
         ledger: Ledger | None = None,
         forwarder: Forwarder | None = None,
         system_id: str = "DLRKIT",
     ) -> None:
         self.accounts = {a.system_id: a for a in accounts}
-        self.scenario = scenario or Scenario()
+        # a callable: the scenario of the sandbox it runs in, which PUT /_sandbox/scenario changes
+        self._scenario = scenario if callable(scenario) else _fixed(scenario or Scenario())
         self.clock = clock or Clock()
         self.ledger = ledger or Ledger()
         self.forwarder = forwarder
@@ -91,6 +92,10 @@ class Smsc:
         self.outboxes = Outboxes(self._receivers)
         self._sent: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._lives: set[asyncio.Task[None]] = set()
+
+    @property
+    def scenario(self) -> Scenario:
+        return self._scenario()
 
     # --- binds ----------------------------------------------------------------------------
 
@@ -231,6 +236,10 @@ class Smsc:
         await self.outboxes.close()
         if self.forwarder is not None:
             await self.forwarder.aclose()
+
+
+def _fixed(scenario: Scenario) -> Callable[[], Scenario]:
+    return lambda: scenario
 
 
 def _at(
