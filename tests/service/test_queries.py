@@ -73,7 +73,13 @@ async def test_outcome_filters(svc: Service) -> None:
     assert await ids(recipient="33612345678") == [
         "msg-0001-delivered"
     ]  # normalized like stored ones
-    assert await ids(reason="recipient_unreachable") == ["msg-0002-absent"]
+    assert await ids(recipient="06 12 34 56 78", country="FR") == ["msg-0001-delivered"]
+    national = await svc.client.get("/outcomes", params={"recipient": "0612345678"}, headers=key)
+    assert national.status_code == 422
+    assert national.json()["field"] == "recipient"
+    assert "country=" in national.json()["error"]
+    # the Infobip absent subscriber, and the SMPP receipt that expired with err:027 (MAP: absent)
+    assert await ids(reason="recipient_unreachable") == ["1000000003", "msg-0002-absent"]
     assert await ids(channel="voice") == []
     assert len(await ids(since="2000-01-01T00:00:00Z")) == 6
     assert await ids(until="2000-01-01T00:00:00+02:00") == []

@@ -171,8 +171,7 @@ async def list_outcomes(
     if since and until and since >= until:
         raise ApiError(422, "until must be after since", "until")
     if recipient is not None:
-        parsed = parse_recipient(recipient)
-        recipient = parsed.e164 or recipient
+        recipient = _recipient_filter(recipient, country)
     flt = OutcomeFilter(
         since=_iso(since),
         until=_iso(until),
@@ -185,6 +184,33 @@ async def list_outcomes(
     )
     page = await _ask(store_of(request).outcomes(flt, limit=limit, cursor=cursor), "cursor")
     return json_response(page)
+
+
+def _recipient_filter(value: str, country: str | None) -> str:
+    """The recipient as outcomes store it: E.164 for a phone number. A national number (a
+    leading trunk 0) is read in `country` when one is given, else refused with a hint: stored
+    numbers are international, so it could never match."""
+    parsed = parse_recipient(value)
+    if parsed.e164:
+        return parsed.e164
+    digits = "".join(c for c in value if c.isdigit())
+    if value.strip().startswith("0") and digits == value.replace(" ", "").replace("-", ""):
+        if country:
+            import phonenumbers
+
+            try:
+                number = phonenumbers.parse(value, country.upper())
+            except phonenumbers.NumberParseException:
+                number = None
+            if number is not None and phonenumbers.is_possible_number(number):
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        raise ApiError(
+            422,
+            f"{value!r} looks like a national number; recipients are stored in E.164: give it "
+            "as +<country code><number>, or add country=<ISO code> to read it as that country's",
+            "recipient",
+        )
+    return value
 
 
 _CODE_LIST = {
