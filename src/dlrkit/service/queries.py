@@ -162,7 +162,12 @@ async def list_outcomes(
     reason: Reason | None = None,
     country: Country = None,
     recipient: Annotated[
-        str | None, Query(min_length=1, max_length=64, description="E.164 or as reported")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="E.164 (+33612345678), a national number with country=, or as reported",
+        ),
     ] = None,
     limit: PageSize = 100,
     cursor: Cursor = None,
