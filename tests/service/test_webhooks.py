@@ -473,7 +473,9 @@ async def test_storage_failure_is_503_and_the_report_is_not_acknowledged(svc: Se
 async def test_unknown_provider_is_404(svc: Service) -> None:
     r = await svc.client.post("/webhooks/twilio", content=b"{}", headers={"Content-Type": JSON})
     assert r.status_code == 404
-    assert r.json()["error"] == "Not Found"
+    assert r.json()["field"] == "provider"
+    assert "'twilio'" in r.json()["error"]
+    assert "infobip" in r.json()["error"]
 
 
 async def test_requests_are_counted_by_route_template_and_status(svc: Service) -> None:

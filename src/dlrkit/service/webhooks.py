@@ -206,6 +206,15 @@ class _HotRoute(Route):
         return match, child
 
 
+async def _unknown_provider(request: Request) -> Response:
+    """POST /webhooks/{anything else}: 404 saying which providers have webhooks."""
+    known = ", ".join(ADAPTERS)
+    name = request.path_params.get("provider", "")[:64]
+    return error_response(
+        404, f"no webhooks for provider {name!r}: there are webhooks for {known}", "provider"
+    )
+
+
 async def noop(request: Request) -> Response:
     """POST /healthz/noop: read the body (within the size limit) and answer, nothing else. The
     ceiling of this HTTP stack, against which bench/ingest.py measures the webhooks."""
@@ -224,4 +233,7 @@ def add_routes(app: FastAPI) -> None:
     paths.append(("/webhooks/smspartner/{token}", "smspartner", "webhook_smspartner_token"))
     for path, provider, name in paths:
         app.router.routes.append(_HotRoute(path, _endpoint(provider), methods=["POST"], name=name))
+    app.router.routes.append(
+        _HotRoute("/webhooks/{provider}", _unknown_provider, methods=["POST"], name="webhook_other")
+    )
     app.router.routes.append(_HotRoute(openapi.NOOP_PATH, noop, methods=["POST"], name="noop"))
