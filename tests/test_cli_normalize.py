@@ -279,3 +279,37 @@ def test_summary_ties_keep_the_input_order(tmp_path: Path) -> None:
     fast = run("normalize", str(src), "-o", str(tmp_path / "fast.jsonl"))
     slow = run("normalize", "--no-fast-lane", str(src), "-o", str(tmp_path / "slow.jsonl"))
     assert fast.stderr == slow.stderr
+
+
+def test_bytes_that_are_not_utf8_are_skipped_alike(tmp_path: Path) -> None:
+    """A bad byte in a string msgspec checks (messageId) or keeps raw (status, price) or skips
+    (bulkId, a description): each line is skipped with the byte named, by both paths, with or
+    without --provider, and the good lines around them are kept."""
+    ok = json.dumps({"results": [{**INFOBIP_SMS["results"][0], "bulkId": "b1"}]}).encode()
+    bad = [
+        ok.replace(b'"m-1"', b'"m\xff"'),
+        ok.replace(b'"DELIVERED_TO_HANDSET"', b'"DELIV\xffERED"'),
+        ok.replace(b'"b1"', b'"b\xfe"'),
+    ]
+    src = tmp_path / "bytes.jsonl"
+    src.write_bytes(b"\n".join([ok, *bad, ok.replace(b"m-1", b"m-2")]) + b"\n")
+    for provider in ([], ["--provider", "infobip"]):
+        fast = run("normalize", *provider, str(src), "-o", str(tmp_path / "f.jsonl"), ok=1)
+        slow = run(
+            "normalize",
+            "--no-fast-lane",
+            *provider,
+            str(src),
+            "-o",
+            str(tmp_path / "s.jsonl"),
+            ok=1,
+        )
+        assert fast.stderr == slow.stderr
+        for n in (2, 3, 4):
+            assert f"{src}:{n}: skipped" in fast.stderr
+            assert "not valid UTF-8" in fast.stderr
+        assert "Traceback" not in fast.stderr
+        received = re.compile(rb'"received_at":"[^"]*"')
+        a = received.sub(b"", (tmp_path / "f.jsonl").read_bytes())
+        assert a == received.sub(b"", (tmp_path / "s.jsonl").read_bytes())
+        assert a.count(b"\n") == 2

@@ -225,6 +225,31 @@ class InfobipSmsLane:
     def encode_lines(self, lines: list[bytes]) -> list[bytes | None]:
         """Per line, its outcome lines (the general path's bytes) or None: not for this lane.
 
+        A byte that is not UTF-8 where msgspec keeps bytes raw (status, error, price) or skips a
+        field only shows when those are decoded: then the block goes line by line and the lines
+        with such a byte are declined (the general path names the byte)."""
+        try:
+            return self._encode_lines(lines)
+        except UnicodeDecodeError:
+            out: list[bytes | None] = []
+            seen: list[Hashable] = []
+            declined = 0
+            for line in lines:
+                try:
+                    part = self._encode_lines([line])
+                except UnicodeDecodeError:
+                    out.append(None)
+                    declined += 1
+                    continue
+                out += part
+                seen += self.seen
+                declined += self.declined
+            self.seen, self.declined = seen, declined
+            return out
+
+    def _encode_lines(self, lines: list[bytes]) -> list[bytes | None]:
+        """`encode_lines` for lines whose every byte is where UTF-8 is checked or unread.
+
         The usual line (one report) is handled inline, memo look-ups included: a report costs
         a few microseconds, of which each function call would be a tenth. Whatever misses a memo
         or is unusual calls a method; `_one` does the same steps for payloads of several reports.
@@ -239,8 +264,8 @@ class InfobipSmsLane:
         for line in lines:
             try:
                 envelope = decode(line)
-            except (msgspec.DecodeError, RecursionError):
-                append(None)
+            except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+                append(None)  # the general path says what is wrong with it
                 declined += 1
                 continue
             results = envelope.results

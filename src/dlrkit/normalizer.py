@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from dlrkit import adapters
+from dlrkit.adapters.base import not_utf8
 from dlrkit.catalog import Catalog
 from dlrkit.classify import Classifier
 from dlrkit.errors import InputError
@@ -54,6 +55,8 @@ def _sniff(body: bytes, content_type: str | None) -> object:
     if ctype == "application/json" or stripped[:1] in (b"{", b"["):
         try:
             return msgspec.json.decode(stripped)
+        except UnicodeDecodeError:  # JSON whose strings are not UTF-8: no adapter could read it
+            raise not_utf8(stripped, None) from None
         except (msgspec.DecodeError, RecursionError):
             if ctype == "application/json":
                 raise InputError("not valid JSON", field="payload") from None

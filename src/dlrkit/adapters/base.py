@@ -63,7 +63,7 @@ def is_utf8(data: bytes) -> bool:
     return True
 
 
-def not_utf8(data: bytes, provider: str) -> InputError:
+def not_utf8(data: bytes, provider: str | None) -> InputError:
     """The InputError for a body that is not valid UTF-8, naming the first bad byte's offset."""
     try:
         data.decode("utf-8")
