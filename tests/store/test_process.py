@@ -292,3 +292,117 @@ def test_an_unreadable_answer_fails_its_batch_and_replaces_the_writer(
             await store.close()
 
     asyncio.run(scenario())
+
+
+def test_a_child_that_cannot_start_fails_the_batch_and_the_next_one_tries_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlrkit.store import process
+
+    items = traffic(messages=10, reports=30, seed=19).reports
+    real = process._decode_start
+    calls = iter([True])
+
+    def garbled(body: bytes) -> process.Ready | Failed:
+        if next(calls, False):
+            raise msgspec.DecodeError("garbled for the test")
+        return real(body)
+
+    async def scenario() -> None:
+        store = SqlStore(default_url(tmp_path), writer="process")
+        await store.open()
+        try:
+            (first,) = _writer_pids()
+            os.kill(first, signal.SIGKILL)
+            await asyncio.sleep(0.2)
+            monkeypatch.setattr(process, "_decode_start", garbled)
+            with pytest.raises(StoreError, match="did not start"):
+                await asyncio.wait_for(store.accept(items[:3]), 30)
+            assert await asyncio.wait_for(store.accept(items[:3]), 30) == [False] * 3
+        finally:
+            await store.close()
+        assert _writer_pids() == []
+
+    asyncio.run(scenario())
+
+
+def test_answers_that_do_not_match_their_batches_fail_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlrkit.store import process
+
+    items = traffic(messages=10, reports=30, seed=20).reports
+    real = process._decode_answers
+    calls = iter([True])
+
+    def short(body: bytes) -> list[Done | Failed]:
+        answers = real(body)
+        return answers[:-1] if next(calls, False) else answers
+
+    async def scenario() -> None:
+        store = SqlStore(default_url(tmp_path), writer="process")
+        await store.open()
+        try:
+            monkeypatch.setattr(process, "_decode_answers", short)
+            with pytest.raises(StoreError, match="unreadable answer"):
+                await asyncio.wait_for(store.accept(items[:4]), 30)
+            assert await asyncio.wait_for(store.accept(items[4:6]), 30) == [False, False]
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_group_holds_at_most_max_group_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dlrkit.store import process
+
+    monkeypatch.setattr(process, "MAX_GROUP", 10)
+    items = traffic(messages=20, reports=60, seed=21).reports
+    committer = ProcessCommitter("sqlite:///unused.db", SqlStore("x").policy)
+    loop = asyncio.new_event_loop()
+    try:
+        sizes = [4, 4, 4, 25, 1, 9, 1]
+        start = 0
+        for size in sizes:
+            future = loop.create_future()
+            committer._pending.append(process._Batch(items[start : start + size], True, future))
+            start += size
+        groups = []
+        while committer._pending:
+            groups.append([len(b.items) for b in committer._take_pending()])
+    finally:
+        loop.close()
+    assert groups == [[4, 4], [4], [25], [1, 9], [1]]  # a larger batch goes alone
+
+
+def test_output_at_start_up_does_not_garble_the_protocol(tmp_path: Path) -> None:
+    """The protocol has pipes of its own: a site customization printing to stdout is harmless."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("print('hello from sitecustomize')\n")
+    program = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from dlrkit.store.sql import SqlStore
+        from traffic import traffic
+        async def main():
+            store = SqlStore({default_url(tmp_path / "db")!r}, writer="process")
+            await asyncio.wait_for(store.open(), 60)
+            stored = await store.accept(traffic(messages=2, reports=6, seed=22).reports)
+            await store.close()
+            print("stored", len(stored))
+        asyncio.run(main())
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "stored 6"

@@ -8,31 +8,33 @@ near one core and every group commit pays those waits. With `SqlStore(url, write
 (what `dlrkit serve` uses on SQLite) the transactions run in a child process (`python -m
 dlrkit.store.process`) and the serving process talks to it from its event loop, with no thread.
 
-The protocol is the child's stdin and stdout, one frame per message, a frame being a 4-byte
-big-endian length and a JSON body:
+The protocol runs on a pair of pipes of its own (not the child's stdin and stdout, which
+anything printing at start-up would corrupt), one frame per message, a frame being a 4-byte
+big-endian length and a JSON body (at most `MAX_FRAME` bytes):
 
 - to the child: the batches of `ingest` calls made since the last frame (a list of `Job`:
   the batch's `Incoming` items, and whether the caller wants the `Stored` outcomes back or only
   which reports were duplicates); an empty frame asks the child to finish and exit;
-- from the child, once at start: `Ready` (the database is open) or `Failed`; then, for each
-  frame it was sent and in the same order, one answer per batch: `Done` (the `Stored` list or
-  the duplicate flags, written only after the commit returned) or `Failed` (an `InputError` naming the field, or a
-  `StoreError`).
+- from the child, once at start: `Ready` (the database is open) or `Failed`, within
+  `START_TIMEOUT`; then, for each frame it was sent and in the same order, one answer per
+  batch: `Done` (the `Stored` list or the duplicate flags, written only after the commit
+  returned) or `Failed` (an `InputError` naming the field, or a `StoreError`).
 
-Group commit: one frame is in flight at a time, and the next one carries every batch submitted
-while the child was committing the previous one (up to `MAX_GROUP` reports per transaction
-in the child, which also takes frames that arrived together). The busier the service, the
-larger the groups; a commit has a cost whatever its size (the fsync, the pages it writes), so
-sending each batch the moment it arrives would make many small, costly commits. If a group's
-transaction fails, the child retries it batch by batch, so a bad batch fails alone (as
-`writer.GroupCommitter` does in a thread).
+Group commit: one frame is in flight at a time, and the next one carries the batches submitted
+while the child was committing the previous one, up to `MAX_GROUP` reports (one transaction
+each). The busier the service, the larger the groups; a commit has a cost whatever its size (the
+fsync, the pages it writes), so sending each batch the moment it arrives would make many small,
+costly commits. If a group's transaction fails, the child retries it batch by batch, so a bad
+batch fails alone (as `writer.GroupCommitter` does in a thread).
 
 Durability is unchanged: an `ingest` call returns only once the child answered that its batch is
 committed. If the child dies (killed, out of memory), the batches in flight fail with a
 `StoreError` (the service answers 503 and the provider retries; a report the child did commit
-then comes back as a duplicate, which changes nothing) and the next batch starts a new child.
-When the serving process dies, the child reads the end of its stdin and exits after the
-transaction in hand: it never outlives its parent by more than one group.
+then comes back as a duplicate, which changes nothing) and the next batch starts a new child;
+whatever goes wrong on the parent's side (a child that cannot start, an answer it cannot read),
+the callers concerned get a `StoreError`, never an endless wait. When the serving process dies,
+the child reads the end of its input and exits after the transaction in hand: it never outlives
+its parent by more than one group.
 
 The parent side is bound to the event loop that started it (the service has one per process).
 """
@@ -63,8 +65,10 @@ from dlrkit.store.base import Incoming, Stored, StoreError
 
 log = logging.getLogger(__name__)
 
-MAX_GROUP = 2000  # reports per transaction, at most
+MAX_GROUP = 2000  # reports per transaction, at most (a larger batch is one group alone)
+MAX_FRAME = 1 << 30  # bytes; a longer frame means the stream is corrupt
 PIPE_SIZE = 1 << 20  # the default limit of unprivileged processes (/proc/sys/fs/pipe-max-size)
+START_TIMEOUT = 60.0  # seconds for the child to open the database and say so
 _HEADER = struct.Struct(">I")
 _STOP_TIMEOUT = 30.0
 
@@ -126,7 +130,7 @@ class ProcessCommitter:
     def __init__(self, url: str, policy: PolicyConfig):
         self._url = url
         self._policy = policy
-        self._child: asyncio.subprocess.Process | None = None
+        self._pipes: _Pipes | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[_Batch] = []  # submitted, not sent yet
         self._in_flight: deque[list[_Batch]] = deque()  # sent, one entry per frame, in order
@@ -142,34 +146,57 @@ class ProcessCommitter:
         self._sender = asyncio.create_task(self._send_loop(), name="dlrkit-store-sender")
 
     async def _spawn(self) -> None:
+        """Start a child on pipes of its own and wait for its first frame; StoreError if it
+        cannot start or open the store (the child is then gone)."""
         env = {**os.environ, "DLRKIT_WRITER_URL": self._url}
         env["DLRKIT_WRITER_POLICY"] = _encode(self._policy).decode()
+        loop = asyncio.get_running_loop()
+        child_in, to_child = os.pipe()  # (read end, write end)
+        from_child, child_out = os.pipe()
+        for fd in (to_child, child_out):
+            _widen(fd)
         try:
             child = await asyncio.create_subprocess_exec(
                 sys.executable,
+                "-P",  # not the working directory's modules: only the installed ones
                 "-m",
                 "dlrkit.store.process",
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
+                str(child_in),
+                str(child_out),
+                pass_fds=(child_in, child_out),
+                stdin=asyncio.subprocess.DEVNULL,
                 env=env,
             )
         except OSError as exc:  # out of processes, memory...
+            for fd in (to_child, child_in, child_out, from_child):
+                os.close(fd)
             raise StoreError(f"the store's writer process could not start: {exc}") from exc
-        for pipe in (child.stdin, child.stdout):
-            _widen(pipe)
+        os.close(child_in)
+        os.close(child_out)
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(from_child, "rb", 0)
+        )
+        transport, protocol = await loop.connect_write_pipe(
+            lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader()),
+            os.fdopen(to_child, "wb", 0),
+        )
+        pipes = _Pipes(child, reader, asyncio.StreamWriter(transport, protocol, None, loop))
         try:
-            body = await _read_frame(child)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            code = await child.wait()
-            raise StoreError(f"the store's writer process could not start (exit {code})") from None
-        first = _decode_start(body)
+            first = _decode_start(await asyncio.wait_for(pipes.read_frame(), START_TIMEOUT))
+        except Exception as exc:  # no answer, a garbled one, or none in time
+            await pipes.kill()
+            code = child.returncode
+            raise StoreError(
+                f"the store's writer process did not start (exit {code}): {exc!r}"
+            ) from None
         if isinstance(first, Failed):
-            await child.wait()
+            await pipes.kill()
             raise StoreError(
                 f"the store's writer process could not open the store: {first.problem}"
             )
-        self._child = child
-        self._reader = asyncio.create_task(self._read_loop(child), name="dlrkit-store-reader")
+        self._pipes = pipes
+        self._reader = asyncio.create_task(self._read_loop(pipes), name="dlrkit-store-reader")
 
     async def submit(self, items: Sequence[Incoming]) -> list[Stored]:
         """Store a batch; returns once the child has committed it (as `GroupCommitter`)."""
@@ -202,54 +229,70 @@ class ProcessCommitter:
                 await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
-            child = self._child
-            if child is None or child.returncode is not None:
-                try:
-                    await self._spawn()
-                except StoreError as exc:
-                    _fail(self._take_pending(), exc)
-                    continue
-                child = self._child
-            assert child is not None
-            assert child.stdin is not None
-            batches = self._take_pending()
-            self._in_flight.append(batches)
             try:
-                child.stdin.write(_frame(_encode([Job(list(b.items), b.full) for b in batches])))
-                await child.stdin.drain()
-            except (ConnectionError, RuntimeError):
-                pass  # the reader sees the child's end and fails what is in flight
+                await self._send_next()
+            except Exception as exc:  # never leave the callers waiting: fail them, go on
+                log.exception("the store's writer process could not be sent a group")
+                error = exc if isinstance(exc, StoreError) else StoreError(repr(exc))
+                _fail(self._take_pending(), error)
+
+    async def _send_next(self) -> None:
+        """Send the next group (starting a child first if there is none)."""
+        if self._pipes is None or self._pipes.child.returncode is not None:
+            await self._spawn()
+        pipes = self._pipes
+        assert pipes is not None
+        batches = self._take_pending()
+        self._in_flight.append(batches)
+        body = _encode([Job(list(b.items), b.full) for b in batches])
+        try:
+            pipes.writer.write(_frame(body))
+            await pipes.writer.drain()
+        except (ConnectionError, RuntimeError):
+            pass  # the reader sees the child's end and fails what is in flight
 
     def _take_pending(self) -> list[_Batch]:
+        """The batches of the next group: those pending, up to MAX_GROUP reports (at least one)."""
+        size = 0
+        for n, batch in enumerate(self._pending):
+            size += len(batch.items)
+            if size > MAX_GROUP and n:
+                batches, self._pending = self._pending[:n], self._pending[n:]
+                return batches
         batches, self._pending = self._pending, []
         return batches
 
-    async def _read_loop(self, child: asyncio.subprocess.Process) -> None:
+    async def _read_loop(self, pipes: _Pipes) -> None:
+        current: list[_Batch] = []
         try:
             while True:
-                answers = _decode_answers(await _read_frame(child))
-                batches = self._in_flight.popleft()
+                answers = _decode_answers(await pipes.read_frame())
+                current = self._in_flight.popleft()
                 self._wakeup.set()  # the next group can go: everything submitted meanwhile
-                for batch, answer in zip(batches, answers, strict=True):
+                if len(answers) != len(current):
+                    raise ValueError(f"{len(answers)} answers for {len(current)} batches")
+                for batch, answer in zip(current, answers, strict=True):
                     if batch.future.done():  # the caller was cancelled; stored all the same
                         continue
                     if isinstance(answer, Done):
                         batch.future.set_result(answer)
                     else:
                         batch.future.set_exception(answer.error())
+                current = []
         except (asyncio.IncompleteReadError, ConnectionError):
-            code = await child.wait()
-            if self._in_flight or not self._closing:
+            code = await pipes.child.wait()
+            if current or self._in_flight or not self._closing:
                 log.warning("the store's writer process ended (exit %s)", code)
             error = StoreError("the store's writer process ended during a write")
         except Exception:  # an answer this side cannot read: never leave callers waiting
             log.exception("unreadable answer from the store's writer process; restarting it")
-            child.kill()
-            await child.wait()
+            await pipes.kill()
             error = StoreError("the store's writer process gave an unreadable answer")
+        _fail(current, error)
         while self._in_flight:
             _fail(self._in_flight.popleft(), error)
-        self._child = None
+        if self._pipes is pipes:
+            self._pipes = None
         self._wakeup.set()  # batches submitted meanwhile start a new child
 
     async def stop(self) -> None:
@@ -260,45 +303,63 @@ class ProcessCommitter:
         self._wakeup.set()
         if self._sender is not None:
             await self._sender
-        child = self._child
-        if child is not None and child.stdin is not None:
+        pipes = self._pipes
+        if pipes is not None:
             with contextlib.suppress(ConnectionError, RuntimeError):
-                child.stdin.write(_frame(b""))
-                await child.stdin.drain()
-                child.stdin.close()
+                pipes.writer.write(_frame(b""))
+                await pipes.writer.drain()
+                pipes.writer.close()
         if self._reader is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._reader), _STOP_TIMEOUT)
             except TimeoutError:
                 log.warning("the store's writer process did not stop; killing it")
-                if child is not None:
-                    child.kill()
+                if pipes is not None:
+                    pipes.child.kill()
                 await self._reader
-        if child is not None:
-            await child.wait()
+        if pipes is not None:
+            await pipes.child.wait()
+            pipes.writer.close()
 
 
-def _widen(stream: asyncio.StreamWriter | asyncio.StreamReader | None) -> None:
+class _Pipes:
+    """A child process and the two ends of its protocol pipes."""
+
+    def __init__(
+        self,
+        child: asyncio.subprocess.Process,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ):
+        self.child = child
+        self.reader = reader
+        self.writer = writer
+
+    async def read_frame(self) -> bytes:
+        (size,) = _HEADER.unpack(await self.reader.readexactly(_HEADER.size))
+        if size > MAX_FRAME:
+            raise ValueError(f"a frame of {size} bytes: the stream is corrupt")
+        return await self.reader.readexactly(size)
+
+    async def kill(self) -> None:
+        if self.child.returncode is None:
+            self.child.kill()
+        await self.child.wait()
+        self.writer.close()
+
+
+def _widen(fd: int) -> None:
     """Give a pipe a buffer of `PIPE_SIZE` (Linux): a frame of a few hundred reports then
     crosses in one write instead of 64 KiB per turn of the event loop."""
-    transport = getattr(stream, "transport", None) or getattr(stream, "_transport", None)
-    pipe = transport.get_extra_info("pipe") if transport is not None else None
-    if pipe is None or not hasattr(fcntl, "F_SETPIPE_SZ"):
-        return
-    with contextlib.suppress(OSError):
-        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
 
 
 def _fail(batches: list[_Batch], error: Exception) -> None:
     for batch in batches:
         if not batch.future.done():
             batch.future.set_exception(error)
-
-
-async def _read_frame(child: asyncio.subprocess.Process) -> bytes:
-    assert child.stdout is not None
-    (size,) = _HEADER.unpack(await child.stdout.readexactly(_HEADER.size))
-    return await child.stdout.readexactly(size)
 
 
 # The child's side -------------------------------------------------------------------------
@@ -334,6 +395,8 @@ class _FrameReader:
         start = 0
         while len(view) - start >= _HEADER.size:
             (size,) = _HEADER.unpack_from(view, start)
+            if size > MAX_FRAME:
+                raise ValueError(f"a frame of {size} bytes: the stream is corrupt")
             end = start + _HEADER.size + size
             if end > len(view):
                 break
@@ -374,7 +437,7 @@ def _answer(commit: Commit, jobs: list[Job]) -> list[Done | Failed]:
 
 
 def serve(url: str, policy: PolicyConfig, source: int, out: int) -> None:
-    """The child: open the store's engine, then commit what it is sent, in order, in groups."""
+    """The child: open the store's engine, then commit each group it is sent, in order."""
     import functools
 
     import sqlalchemy as sa
@@ -390,7 +453,7 @@ def serve(url: str, policy: PolicyConfig, source: int, out: int) -> None:
 
     try:
         engine = engine_for(url, pool_size=1)
-        sa.event.listen(engine, "connect", _no_autocheckpoint)
+        sa.event.listen(engine, "connect", _writer_connection)
         with engine.connect() as connection:
             database = connection.exec_driver_sql("PRAGMA database_list").all()[0][2]
     except Exception as exc:
@@ -402,39 +465,22 @@ def serve(url: str, policy: PolicyConfig, source: int, out: int) -> None:
     reader = _FrameReader(source)
     send(_encode(Ready()))
     try:
-        stopping = False
-        while not stopping:
-            frames = reader.take(wait=True)
-            if not frames:
-                return
-            group: list[list[Job]] = []
-            size = 0
-            while frames:
-                for body in frames:
-                    if not body:  # the parent's request to stop, after everything it sent
-                        stopping = True
-                        break
-                    jobs = _decode_jobs(body)
-                    group.append(jobs)
-                    size += sum(len(job.items) for job in jobs)
-                if stopping or size >= MAX_GROUP:
-                    break
-                frames = reader.take(wait=False)
-            if not group:
-                continue
-            answers = _answer(commit, [job for jobs in group for job in jobs])
-            start = 0
-            for jobs in group:  # one answer frame per frame received, in order
-                send(_encode(answers[start : start + len(jobs)]))
-                start += len(jobs)
+        while frames := reader.take(wait=True):
+            for body in frames:
+                if not body:  # the parent's request to stop, after everything it sent
+                    return
+                send(_encode(_answer(commit, _decode_jobs(body))))
     finally:
         checkpointer.stop()
         engine.dispose()
 
 
-def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
-    # the writer never checkpoints in a commit: `Checkpointer` does, beside it
+def _writer_connection(dbapi_connection: Any, _record: Any) -> None:
+    # The writer never checkpoints in a commit (`Checkpointer` does, beside it); when SQLite
+    # starts the WAL over, it cuts the file back to the checkpointer's threshold, so that the
+    # file's size keeps telling how much is waiting to be checkpointed.
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+    dbapi_connection.execute(f"PRAGMA journal_size_limit={Checkpointer.THRESHOLD}")
 
 
 class Checkpointer(threading.Thread):
@@ -442,32 +488,40 @@ class Checkpointer(threading.Thread):
 
     SQLite's default is to checkpoint inside the commit that takes the WAL past 1,000 pages:
     copying those pages into the database and syncing it, a stall of tens of milliseconds for
-    the reports in that group, every few groups under load (the p99 of the webhooks). Here the
-    writer's connection never checkpoints, and this thread's own connection runs PASSIVE
-    checkpoints (which wait for no reader or writer) whenever the WAL has grown past
-    `threshold` bytes; SQLite releases the GIL meanwhile, so they overlap the writer's work.
-    SQLite starts the WAL over once a checkpoint has copied all of it."""
+    the reports in that group, every few groups under load. Here the writer's connection never
+    checkpoints, and this thread's own connection runs PASSIVE checkpoints (which wait for no
+    reader or writer) whenever the WAL file has grown past `THRESHOLD` bytes; SQLite releases
+    the GIL meanwhile, so they overlap the writer's work. SQLite starts the WAL over once a
+    checkpoint has copied all of it. If this thread cannot open its connection, it says so and
+    tries again each round: the WAL grows meanwhile, nothing is lost."""
 
-    def __init__(self, database: str, *, threshold: int = 4 << 20, interval: float = 0.05):
+    THRESHOLD = 4 << 20
+
+    def __init__(self, database: str, *, interval: float = 0.05):
         super().__init__(name="dlrkit-checkpointer", daemon=True)
         self._database = database
         self._wal = Path(database + "-wal")
-        self._threshold = threshold
         self._interval = interval
         self._stopping = threading.Event()
 
     def run(self) -> None:
-        connection = sqlite3.connect(self._database, isolation_level=None)
+        connection: sqlite3.Connection | None = None
         try:
-            connection.execute("PRAGMA busy_timeout=5000")
             while not self._stopping.wait(self._interval):
                 try:
-                    if self._wal.stat().st_size > self._threshold:
-                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    if self._wal.stat().st_size <= self.THRESHOLD:
+                        continue
+                    if connection is None:
+                        connection = sqlite3.connect(self._database, isolation_level=None)
+                        connection.execute("PRAGMA busy_timeout=5000")
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except FileNotFoundError:  # no WAL file (yet): nothing to copy
+                    continue
                 except (OSError, sqlite3.Error) as exc:  # the next round tries again
-                    log.warning("checkpoint failed: %s", exc)
+                    log.error("checkpoint failed: %s", exc)
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -475,18 +529,18 @@ class Checkpointer(threading.Thread):
 
 
 def main() -> int:
-    # Frames go to the original stdout only; anything a library prints goes to stderr instead.
-    out = os.dup(1)
-    os.dup2(2, 1)
+    """`python -m dlrkit.store.process IN OUT`: the protocol's pipes are file descriptors IN
+    and OUT (the parent's `pass_fds`); stdout and stderr stay free for anything that prints."""
     # Ctrl-C, and the SIGTERM of a service manager or `timeout`, reach the whole process group:
     # the parent decides when this process stops (it lets its batches finish, then sends the
     # stop frame; if it dies, this process reads the end of its input), so both are the parent's.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    source, out = int(sys.argv[1]), int(sys.argv[2])
     url = os.environ["DLRKIT_WRITER_URL"]
     policy = msgspec.json.decode(os.environ["DLRKIT_WRITER_POLICY"], type=PolicyConfig)
-    serve(url, policy, sys.stdin.fileno(), out)
+    serve(url, policy, source, out)
     return 0
 
 

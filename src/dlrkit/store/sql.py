@@ -135,7 +135,7 @@ class SqlStore:
             writer = ProcessCommitter(self.url, self.policy)
             try:
                 await writer.start()
-            except StoreError:
+            except BaseException:
                 pool.shutdown()
                 engine.dispose()
                 raise
@@ -151,12 +151,14 @@ class SqlStore:
         if self._open is None:
             return
         opened, self._open = self._open, None
-        if isinstance(opened.writer, ProcessCommitter):
-            await opened.writer.stop()
-        else:
-            await asyncio.get_running_loop().run_in_executor(None, opened.writer.stop)
-        opened.pool.shutdown()
-        opened.engine.dispose()
+        try:
+            if isinstance(opened.writer, ProcessCommitter):
+                await opened.writer.stop()
+            else:
+                await asyncio.get_running_loop().run_in_executor(None, opened.writer.stop)
+        finally:
+            opened.pool.shutdown()
+            opened.engine.dispose()
 
     def _require(self) -> _Open:
         if self._open is None:
