@@ -141,3 +141,48 @@ async def test_scripts_log_in_with_a_post_or_send_the_key_in_a_header(svc: Servi
     await svc.store.revoke_key(await _key_id(svc, "script"))
     refused = await svc.client.get("/dashboard/codes", headers={"X-API-Key": key})
     assert refused.status_code == 303
+
+
+async def test_a_login_from_another_site_says_so(service_factory: object) -> None:
+    async with service_factory() as svc:  # type: ignore[operator]
+        key = await svc.api_key("carol")
+        foreign = {**FORM, "Origin": "https://evil.example"}
+        r = await svc.client.post("/dashboard/login", content=f"key={key}", headers=foreign)
+        assert r.status_code == 401
+        assert "another address" in r.text
+        assert "https://evil.example" in r.text
+        assert "unknown or revoked" not in r.text
+        assert session.COOKIE not in r.headers.get("set-cookie", "")
+    # behind a proxy: the origin of the public URL is the dashboard's own
+    env = {"DLRKIT_PUBLIC_URL": "https://dlr.public.example/"}
+    from tests.service.conftest import ACCOUNT_ENV
+
+    async with service_factory({**ACCOUNT_ENV, **env}) as svc:  # type: ignore[operator]
+        key = await svc.api_key("dave")
+        proxied = {**FORM, "Origin": "https://dlr.public.example"}
+        r = await svc.client.post("/dashboard/login", content=f"key={key}", headers=proxied)
+        assert r.status_code == 303
+
+
+async def test_another_site_cannot_log_the_user_out(svc: Service) -> None:
+    token = await _login(svc, await svc.api_key("erin"))
+    foreign = {**FORM, "Origin": "https://evil.example"}
+    r = await svc.client.post("/dashboard/logout", headers=foreign)
+    assert r.status_code == 303
+    assert session.COOKIE not in r.headers.get("set-cookie", "")
+    assert session.token_key_id(token) is not None
+    assert (await svc.client.get("/dashboard/codes")).status_code == 200  # still logged in
+    same = await svc.client.post("/dashboard/logout", headers=FORM)
+    assert session.COOKIE in same.headers.get("set-cookie", "")  # the user's own logout works
+    assert (await svc.client.get("/dashboard/codes")).status_code == 303
+
+
+def test_a_short_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dlrkit.errors import InputError
+
+    monkeypatch.setenv(session.SECRET_ENV, "x" * (session.MIN_SECRET - 1))
+    with pytest.raises(InputError, match="at least 32 characters") as caught:
+        session._process_secret()
+    assert caught.value.field == session.SECRET_ENV
+    monkeypatch.setenv(session.SECRET_ENV, "y" * session.MIN_SECRET)
+    assert session._process_secret() == b"y" * session.MIN_SECRET

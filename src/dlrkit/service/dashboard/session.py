@@ -29,11 +29,12 @@ import re
 import secrets
 import time
 from typing import Annotated
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
+from dlrkit.errors import InputError
 from dlrkit.service.dashboard.render import page
 from dlrkit.service.responses import StorageUnavailable
 from dlrkit.store.base import ApiKey, Store
@@ -43,6 +44,7 @@ LEGACY_COOKIE = "dlrkit_key"  # earlier versions kept the key itself here: erase
 MAX_AGE = 12 * 3600
 LOGIN = "/dashboard/login"
 SECRET_ENV = "DLRKIT_DASHBOARD_SECRET"
+MIN_SECRET = 32
 _VERSION = "v1"
 _KEY_ID = re.compile(r"[0-9A-Za-z_-]{1,32}")
 
@@ -57,6 +59,12 @@ def _process_secret() -> bytes:
     """
     given = os.environ.get(SECRET_ENV, "")
     if given:
+        if len(given) < MIN_SECRET:
+            raise InputError(
+                f"must be at least {MIN_SECRET} characters (a short secret lets anyone who "
+                "saw a session cookie forge others): e.g. `openssl rand -hex 32`",
+                field=SECRET_ENV,
+            )
         return given.encode("utf-8")
     made = secrets.token_hex(32)
     os.environ[SECRET_ENV] = made
@@ -175,10 +183,24 @@ Viewer = Annotated[ApiKey, Depends(viewer)]
 
 
 def same_origin(request: Request) -> bool:
+    """Whether a POST comes from the dashboard's own pages: no Origin header (not a browser),
+    or the origin the request reached, or that of the service's public URL (behind a proxy)."""
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return origin is None  # browsers send Origin on POST; "null" is an opaque origin
-    return origin == f"{request.url.scheme}://{request.url.netloc}"
+    if origin == f"{request.url.scheme}://{request.url.netloc}":
+        return True
+    public = getattr(request.app.state.settings, "public_url", None)
+    if public:
+        parts = urlsplit(public)
+        return origin == f"{parts.scheme}://{parts.netloc}"
+    return False
+
+
+FOREIGN = (
+    "This form was sent from another address ({origin}) than the dashboard's: open the "
+    "dashboard at its own address (behind a proxy, give `dlrkit serve --public-url`) and log in."
+)
 
 
 def _set_cookie(response: Response, request: Request, key: ApiKey) -> None:
@@ -227,9 +249,13 @@ async def login(request: Request) -> Response:
     form = parse_qs((await request.body())[:4096].decode("utf-8", "replace"))
     secret = (form.get("key") or [""])[0].strip()
     target = safe_next((form.get("next") or [""])[0])
-    key = await _check(request, secret) if same_origin(request) else None
+    foreign = not same_origin(request)
+    key = None if foreign else await _check(request, secret)
     if key is None:
-        error = "That key is unknown or revoked." if secret else "Enter an API key."
+        if foreign:
+            error = FOREIGN.format(origin=request.headers.get("origin"))
+        else:
+            error = "That key is unknown or revoked." if secret else "Enter an API key."
         return page(
             request, "login.html", status=401, next=target, error=error, note=None, active=""
         )
@@ -240,6 +266,8 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    if not same_origin(request):  # another site cannot log the user out
+        return RedirectResponse("/dashboard", status_code=303)
     response = RedirectResponse(LOGIN, status_code=303)
     for name in (COOKIE, LEGACY_COOKIE):
         response.delete_cookie(name, path="/dashboard", httponly=True, samesite="strict")
