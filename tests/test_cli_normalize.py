@@ -313,3 +313,24 @@ def test_bytes_that_are_not_utf8_are_skipped_alike(tmp_path: Path) -> None:
         a = received.sub(b"", (tmp_path / "f.jsonl").read_bytes())
         assert a == received.sub(b"", (tmp_path / "s.jsonl").read_bytes())
         assert a.count(b"\n") == 2
+
+
+def test_an_output_name_no_format_means_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "one.jsonl"
+    src.write_text(json.dumps(INFOBIP_SMS) + "\n")
+    bad = run("normalize", str(src), "-o", str(tmp_path / "out.xlsx"), ok=2)
+    assert "--output" in bad.stderr
+    assert "'.xlsx'" in bad.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+    # a plain name is JSON Lines, and --to decides whatever the name
+    run("normalize", str(src), "-o", str(tmp_path / "out.txt"))
+    assert json.loads((tmp_path / "out.txt").read_text().splitlines()[0])["message_id"]
+    run("normalize", str(src), "--to", "csv", "-o", str(tmp_path / "out.xlsx"))
+    assert (tmp_path / "out.xlsx").read_text().startswith("message_id,")
+
+
+def test_one_payload_is_said_in_the_singular(tmp_path: Path) -> None:
+    src = tmp_path / "one.jsonl"
+    src.write_text(json.dumps(INFOBIP_SMS) + "\n")
+    done = run("normalize", str(src), "-o", str(tmp_path / "out.jsonl"))
+    assert done.stderr.startswith("1 payload, ")

@@ -83,12 +83,13 @@ def detect(payload: Payload, content_type: str | None = None) -> str:
             "unrecognised payload shape: no adapter ("
             + ", ".join(adapters.ADAPTERS)
             + ") claims it; "
-            "pass provider= to say whose it is",
+            "say whose it is (provider= in Python, --provider on the command line)",
             field="payload",
         )
     if len(claims) > 1:
         raise InputError(
-            f"ambiguous payload shape: {', '.join(claims)} all claim it; pass provider=",
+            f"ambiguous payload shape: {', '.join(claims)} all claim it; say whose it is "
+            "(provider= in Python, --provider on the command line)",
             field="payload",
         )
     return claims[0]

@@ -225,7 +225,11 @@ def _open(path: str) -> IO[bytes]:
         raise InputError(exc.strerror or "cannot open", field=path) from exc
 
 
+_PLAIN_SUFFIXES = ("", ".json", ".txt", ".out")  # JSON Lines by default, without a word
+
+
 def _format_from(path: str | None) -> str | None:
+    """The format an output file's name asks for; an InputError for one it cannot mean."""
     if not path:
         return None
     for suffix, fmt in (
@@ -236,14 +240,26 @@ def _format_from(path: str | None) -> str | None:
     ):
         if path.endswith(suffix):
             return fmt
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in _PLAIN_SUFFIXES:
+        raise InputError(
+            f"no output format is called {suffix!r}: name the file .jsonl, .csv or .parquet, "
+            "or say --to jsonl|csv|parquet",
+            field="--output",
+        )
     return None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _summary(stats: Stats) -> None:
     """Counts and tables on stderr; ties in the order they first appeared in the input."""
     err = sys.stderr
     err.write(
-        f"{stats.payloads} payloads, {stats.outcomes} outcomes, {stats.malformed} skipped as malformed\n"
+        f"{_count(stats.payloads, 'payload')}, {_count(stats.outcomes, 'outcome')}, "
+        f"{stats.malformed} skipped as malformed\n"
     )
     if stats.reasons:
         rows = [
