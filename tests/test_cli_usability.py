@@ -148,3 +148,30 @@ def test_rules_doc_example_loads(tmp_path: Path) -> None:
     example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
     rules = Rules.from_dict(tomllib.loads(example), "rules.toml")
     assert [r.label for r in rules.rules] == ["rules.toml#1", "rules.toml#2"]
+
+
+def test_an_address_in_use_is_refused_before_serving(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for command in (
+            ["serve", "--data-dir", str(tmp_path), "--port", port],
+            ["sandbox", "--port", port],
+        ):
+            done = run(*command, ok=2)
+            assert "--port" in done.stderr
+            assert f"127.0.0.1:{port}" in done.stderr
+            assert "Traceback" not in done.stderr
+    bad_host = run("serve", "--data-dir", str(tmp_path), "--host", "no-such-host.invalid", ok=2)
+    assert "--host" in bad_host.stderr
+
+
+def test_a_bad_database_url_names_where_it_came_from(tmp_path: Path) -> None:
+    done = run("keys", "list", "--db", "garbage", ok=2)
+    assert "--db" in done.stderr
+    assert "not a database URL" in done.stderr
+    other = run("keys", "list", "--db", "mysql://x/y", ok=2)
+    assert "--db" in other.stderr

@@ -135,8 +135,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         return _fire(args, settings)
     import uvicorn
 
+    from dlrkit.cli.net import check_listening
     from dlrkit.sandbox.app import create_app
 
+    check_listening(args.host, args.port)
     _log_to_stderr(args.log_level)
     app = create_app(settings)
     smsc_banner = ""

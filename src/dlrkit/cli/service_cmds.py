@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from dlrkit.cli.net import check_listening
 from dlrkit.errors import InputError
 from dlrkit.service.settings import Settings
 from dlrkit.store import Store, open_store
@@ -118,6 +120,18 @@ def _warn(settings: Settings) -> None:
         )
 
 
+@contextlib.contextmanager
+def _naming_the_database(args: argparse.Namespace) -> Iterator[None]:
+    """An error about the database URL names where it came from: --db, or DLRKIT_DB_URL."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.field != "url":
+            raise
+        where = "--db" if getattr(args, "db", None) else "DLRKIT_DB_URL"
+        raise InputError(exc.problem, field=where) from None
+
+
 async def _preflight(settings: Settings) -> None:
     """Open the store once before serving: a bad URL or an unreachable database is a clear
     error here, and migrations run once, not in every worker at the same time."""
@@ -142,7 +156,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     overrides = _overrides(args)
     settings = settings_from(args)  # bad settings fail here, clearly
-    asyncio.run(_preflight(settings))
+    check_listening(args.host, args.port)
+    with _naming_the_database(args):
+        asyncio.run(_preflight(settings))
     _warn(settings)
     options = {
         "host": args.host,
@@ -167,18 +183,19 @@ def _with_store(
     """Run `action` on the store of --data-dir/--db; unless `create`, a SQLite database that
     does not exist yet is an error (see `require_database`), not a new empty one."""
     settings = settings_from(args)
-    if not create:
-        require_database(args, settings)
-    store = open_store(settings.db_url)
+    with _naming_the_database(args):
+        if not create:
+            require_database(args, settings)
+        store = open_store(settings.db_url)
 
-    async def run() -> T:
-        await store.open()
-        try:
-            return await action(store)
-        finally:
-            await store.close()
+        async def run() -> T:
+            await store.open()
+            try:
+                return await action(store)
+            finally:
+                await store.close()
 
-    return asyncio.run(run())
+        return asyncio.run(run())
 
 
 def _print_json(data: object) -> None:
