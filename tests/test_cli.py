@@ -157,3 +157,14 @@ def test_list_filters() -> None:
         run("codes", "list", "--provider", "infobip", "--channel", "dlt", "--json").stdout
     )
     assert [r["code"] for r in out] == [4106, 4107, 4108, 4109, 4110, 4111]
+
+
+def test_an_unknown_code_with_json_answers_json_on_stdout() -> None:
+    proc = run("explain", "infobip", "99999", "--json", ok=1)
+    answer = json.loads(proc.stdout)
+    assert "no code or name '99999'" in answer["error"]
+    assert answer["suggestions"]
+    assert set(answer["suggestions"][0]) == {"provider", "code", "name"}
+    assert "no code or name" in proc.stderr  # and said on stderr, as without --json
+    translate = run("translate", "infobip", "27", "--json", ok=1)
+    assert "translate handles" in json.loads(translate.stdout)["error"]

@@ -87,7 +87,19 @@ def _migration_text(x: Explanation) -> str:
     return "new code introduced on 2024-10-09 with no legacy predecessor"
 
 
-def _not_found(exc: UnknownCodeError) -> int:
+def _not_found(exc: UnknownCodeError, *, as_json: bool = False) -> int:
+    """Say a code is unknown (with the closest known ones): on stderr, and with --json also as
+    a JSON object on stdout, so that a program reading it gets an answer, not empty input."""
+    if as_json:
+        _json_out(
+            {
+                "error": str(exc),
+                "suggestions": [
+                    {"provider": provider, "code": code, "name": name}
+                    for provider, code, name in exc.suggestions
+                ],
+            }
+        )
     error(str(exc))
     if exc.suggestions:
         sys.stderr.write("closest known codes:\n")
@@ -101,7 +113,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     try:
         found = explain(args.provider, args.code, kind=args.kind, channel=args.channel, catalog=cat)
     except UnknownCodeError as exc:
-        return _not_found(exc)
+        return _not_found(exc, as_json=args.json)
     if args.json:
         _json_out([x.to_dict(cat) for x in found])
     else:
@@ -129,7 +141,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
                 "translate handles Infobip voice error codes, legacy 5xxx and new 10xxx: "
                 f"{args.code!r} is not one{what}",
                 exc.suggestions,
-            )
+            ),
+            as_json=args.json,
         )
     results = []
     for e in found:
