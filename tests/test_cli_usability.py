@@ -175,3 +175,13 @@ def test_a_bad_database_url_names_where_it_came_from(tmp_path: Path) -> None:
     assert "not a database URL" in done.stderr
     other = run("keys", "list", "--db", "mysql://x/y", ok=2)
     assert "--db" in other.stderr
+
+
+def test_the_sandbox_refuses_options_that_would_do_nothing() -> None:
+    for url in ("notaurl", "ftp://x", "http://"):
+        done = run("sandbox", "--callback-base", url, ok=2)
+        assert "--callback-base" in done.stderr
+        assert "not an http(s) URL" in done.stderr
+    alone = run("sandbox", "--smpp-account", "a:b", "--smpp-forward-url", "http://x", ok=2)
+    assert "--smpp-account, --smpp-forward-url" in alone.stderr
+    assert "--smpp-port" in alone.stderr

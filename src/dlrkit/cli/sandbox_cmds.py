@@ -94,6 +94,24 @@ def _settings(args: argparse.Namespace) -> Any:
             raise InputError("give the time zone offset, e.g. +02:00", field="--start")
     if not 0.001 <= args.speed <= 1_000_000:
         raise InputError(f"must be between 0.001 and 1000000, got {args.speed}", field="--speed")
+    if args.callback_base:
+        _check_url(args.callback_base, "--callback-base")
+    if getattr(args, "smpp_port", None) is None:
+        given = [
+            option
+            for option, dest in (
+                ("--smpp-account", "smpp_accounts"),
+                ("--smpp-forward-url", "forward_url"),
+                ("--smpp-forward-token", "forward_token"),
+            )
+            if getattr(args, dest, None)
+        ]
+        if given:
+            raise InputError(
+                "only the SMSC uses this: add --smpp-port PORT to run it", field=", ".join(given)
+            )
+    elif getattr(args, "forward_url", None):
+        _check_url(args.forward_url, "--smpp-forward-url")
     return SandboxSettings(
         scenario=Scenario.load(args.scenario) if args.scenario else Scenario(),
         callback_base=args.callback_base,
@@ -101,6 +119,18 @@ def _settings(args: argparse.Namespace) -> Any:
         state_dir=Path(args.state_dir) if args.state_dir else None,
         start=start,
     )
+
+
+def _check_url(value: str, option: str) -> None:
+    from urllib.parse import urlsplit
+
+    from dlrkit.errors import InputError
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(
+            f"not an http(s) URL: {value!r} (e.g. http://127.0.0.1:8000)", field=option
+        )
 
 
 def _banner(args: argparse.Namespace, settings: Any, state: Any) -> str:
