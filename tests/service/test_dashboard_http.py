@@ -117,7 +117,21 @@ async def test_forms_refuse_other_origins(svc: Service) -> None:
         content="recipient=%2B33611223344&reason=bored",
         headers={**form, "Origin": ORIGIN},
     )
-    assert "Not+added%3A+reason%3A+unknown+reason" in bad.headers["location"]
+    assert bad.status_code == 422  # the form again, saying why, with what was typed
+    assert "Not added. Reason: unknown reason" in bad.text
+    assert 'value="+33611223344"' in bad.text
+    past = await svc.client.post(
+        "/dashboard/suppressions",
+        content="recipient=%2B33699887766&reason=recipient_blocked&expires=2020-01-01&note=hi",
+        headers={**form, "Origin": ORIGIN},
+    )
+    assert past.status_code == 422
+    assert "Not added. Until: must be in the future" in past.text
+    assert "expires_at" not in past.text
+    for typed in ('value="+33699887766"', 'value="2020-01-01"', 'value="hi"'):
+        assert typed in past.text
+    assert '<option value="recipient_blocked" selected>' in past.text
+    assert await svc.store.check_suppression("+33699887766") is None
 
 
 async def test_bad_filters_are_named_not_fatal(svc: Service) -> None:

@@ -1,6 +1,7 @@
 """Dashboard suppression list: filter and page through it, check a recipient, add one by hand,
 lift one. Forms post back to this origin only (see `session`); after a change the page
-redirects to the list (post/redirect/get), with what happened in the address as `done`."""
+redirects to the list (post/redirect/get), with what happened in the address as `done`; a
+refused addition shows the form again, with what was typed and why (422)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,17 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 @router.get("/suppressions")
 async def suppressions(request: Request, viewer: Viewer) -> Response:
+    return await _list(request)
+
+
+# the add form's fields, as the store names them and as the form labels them
+_LABELS = {"recipient": "Recipient", "reason": "Reason", "expires_at": "Until", "note": "Note"}
+
+
+async def _list(
+    request: Request, *, add_error: str | None = None, added: dict[str, str] | None = None
+) -> Response:
+    """The page; after a refused addition, with why and what was typed (status 422)."""
     errors: list[str] = []
     reason = choice(request, "reason", REASONS, errors)
     source = choice(request, "source", SOURCES, errors)
@@ -62,6 +74,9 @@ async def suppressions(request: Request, viewer: Viewer) -> Response:
         reasons=REASONS,
         sources=SOURCES,
         message_href=message_href,
+        add_error=add_error,
+        added=added or {},
+        status=422 if add_error else 200,
     )
 
 
@@ -84,13 +99,15 @@ async def add(request: Request, viewer: Viewer) -> Response:
             expires_at=iso(expires) if expires else None,
             note=form.get("note") or None,
         )
-    except InputError as exc:
-        done = f"Not added: {exc.field}: {exc.problem}"
+    except InputError as exc:  # the form again, with what was typed and why it was refused
+        label = _LABELS.get(exc.field or "", exc.field)
+        return await _list(
+            request, add_error=f"{label}: {exc.problem}" if label else exc.problem, added=form
+        )
     except Exception as exc:
         raise StorageUnavailable from exc
-    else:
-        until = f" until {entry.expires_at}" if entry.expires_at else " permanently"
-        done = f"Suppressed {entry.recipient} ({entry.reason}){until}."
+    until = f" until {entry.expires_at}" if entry.expires_at else " permanently"
+    done = f"Suppressed {entry.recipient} ({entry.reason}){until}."
     return RedirectResponse(query(HOME, {"done": done}), status_code=303)
 
 
