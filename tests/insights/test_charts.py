@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import re
 
 import pytest
@@ -268,3 +269,31 @@ def test_the_delivery_chart_leaves_out_only_a_long_empty_start(
 def test_an_empty_period_has_no_messages_to_chart() -> None:
     assert not charts.has_messages(_rate({}))
     assert charts.has_messages(_rate({3: 1}))
+
+
+def _x_labels(svg: str) -> list[tuple[float, str]]:
+    """The x axis' visible label texts (Vega hides a crowded one with opacity 0), with their
+    x positions, as drawn."""
+    [part] = [p for p in svg.split('aria-roledescription="axis"')[1:] if "X-axis" in p[:200]]
+    group = re.search(r'role-axis-label"(.*?)</g>', part, re.S)
+    assert group
+    texts = re.findall(r"<text([^>]*)>([^<]*)</text>", group.group(1))
+    drawn = []
+    for attributes, text in texts:
+        if 'opacity="0"' in attributes:
+            continue
+        x = re.search(r"translate\(([-\d.]+),", attributes)
+        assert x, attributes
+        drawn.append((float(x.group(1)), html.unescape(text)))
+    return drawn
+
+
+@pytest.mark.parametrize("width", [360, 480, charts.WIDTH])
+@pytest.mark.parametrize("buckets", [72, 14 * 24, 30 * 24])
+def test_time_labels_never_overlap(width: int, buckets: int) -> None:
+    """Long hourly periods in narrow charts (the report's): labels drawn apart, not "12 Nov13 Nov"."""
+    rate = _rate(dict.fromkeys(range(buckets), 3), buckets=buckets)
+    labels = _x_labels(charts.to_svg(charts.delivery_spec(rate, width=width)))
+    assert len(labels) >= 2
+    for (x1, t1), (x2, _) in itertools.pairwise(labels):
+        assert x2 - x1 >= len(t1) * 5, labels  # 10 px text: at least ~5 px a character

@@ -62,16 +62,19 @@ def _spec(
 
 
 def _time_axis(hourly: bool, buckets: int) -> dict[str, Any]:
-    """Ticks few enough that their labels never overlap, whatever the period."""
+    """Ticks few enough that their labels do not overlap, whatever the period; and where a
+    narrow chart still crowds them, Vega drops every other label rather than print them on
+    top of each other."""
+    spaced = {"labelOverlap": "greedy", "labelSeparation": 8}
     if hourly and buckets <= 48:
         # (an "hour" tick interval makes this Vega fail: a count it is)
-        return {"tickCount": 8, "format": "%d %b %H:%M", "labelOverlap": True, "labelSeparation": 8}
+        return {"tickCount": 8, "format": "%d %b %H:%M", **spaced}
     if hourly or buckets <= 15:
-        return {"tickCount": {"interval": "day", "step": 1}, "format": "%d %b"}
+        return {"tickCount": {"interval": "day", "step": 1}, "format": "%d %b", **spaced}
     if buckets <= 120:
         step = 3 if buckets <= 45 else 7
-        return {"tickCount": {"interval": "day", "step": step}, "format": "%d %b"}
-    return {"tickCount": {"interval": "month", "step": 1}, "format": "%b %Y"}
+        return {"tickCount": {"interval": "day", "step": step}, "format": "%d %b", **spaced}
+    return {"tickCount": {"interval": "month", "step": 1}, "format": "%b %Y", **spaced}
 
 
 def count_axis(top: int, length: int, spacing: int = 40) -> dict[str, Any]:
