@@ -62,9 +62,10 @@ def _spec(
 
 
 def _time_axis(hourly: bool, buckets: int) -> dict[str, Any]:
-    """Ticks few enough that their labels do not overlap, whatever the period; and where a
-    narrow chart still crowds them, Vega drops every other label rather than print them on
-    top of each other."""
+    """Ticks few enough that their labels do not overlap, whatever the period; where a narrow
+    chart still crowds them, Vega hides some. It measures them in the generic font (Liberation
+    Sans), narrower than what Chromium draws (DejaVu Sans, see LABEL_FONT): the separation it
+    keeps between labels absorbs the difference, so that "12 Nov" and "13 Nov" never touch."""
     spaced = {"labelOverlap": "greedy", "labelSeparation": 8}
     if hourly and buckets <= 48:
         # (an "hour" tick interval makes this Vega fail: a count it is)
