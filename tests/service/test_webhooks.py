@@ -3,6 +3,7 @@ and every way a webhook is refused (nothing stored, counted in metrics)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -524,7 +525,7 @@ async def test_values_no_store_can_hold_are_422_before_anything_is_kept(svc: Ser
         headers={"Content-Type": JSON, "Authorization": "Bearer ib-bearer-1"},
     )
     assert r.status_code == 422
-    assert r.json() == {"error": "contains a NUL character", "field": "reports[1].message_id"}
+    assert r.json() == {"error": "contains a NUL character", "field": "results[1].messageId"}
     await _nothing_stored(svc)
 
 
@@ -550,3 +551,24 @@ async def test_user_rules_decide_what_they_match(
             "carrier",
             "rules:rules.toml#1",
         )
+
+
+async def test_a_value_no_store_can_hold_is_named_as_the_payload_names_it(svc: Service) -> None:
+    long_id = "m" * 300
+    body = json.dumps(
+        {
+            "results": [
+                {"messageId": "ok", "status": {"id": 5}},
+                {"messageId": long_id, "status": {"id": 5}},
+            ]
+        }
+    ).encode()
+    r = await svc.client.post(
+        "/webhooks/infobip",
+        content=body,
+        headers={"Content-Type": JSON, "Authorization": "Bearer ib-bearer-1"},
+    )
+    assert r.status_code == 422
+    assert r.json()["field"] == "results[1].messageId"
+    assert "255" in r.json()["error"]
+    await _nothing_stored(svc)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from dlrkit.service.ingest import Sink, incoming_from_payload
 from dlrkit.service.metrics import Metrics
 from dlrkit.service.responses import error_response, json_response
 from dlrkit.service.settings import Account, Settings
+from dlrkit.store.base import Incoming
 from dlrkit.store.validate import check_batch
 
 log = logging.getLogger("dlrkit.service")
@@ -95,15 +96,26 @@ async def read_body(request: Request, limit: int) -> bytes:
 _BATCH_FIELD = re.compile(r"^batch\[(\d+)\](?:\.outcome)?\.?(.*)$")
 
 
-def _report_field(field: str | None) -> str:
-    """The store's name of a bad field (batch[2].outcome.message_id) in the webhook's terms
-    (reports[2].message_id), or the adapter's own name."""
+# Infobip's delivery reports come as `{"results": [...]}`, one report per result, in order:
+# there a field the store refuses can be named as the payload names it.
+_INFOBIP_RESULT = re.compile(r"^infobip\.(?:\w+_)?report$")
+_INFOBIP_WIRE = {"message_id": "messageId", "recipient": "to", "sender": "from"}
+
+
+def _report_field(field: str | None, items: Sequence[Incoming] = ()) -> str:
+    """The store's name of a bad field (batch[2].outcome.message_id) in the webhook's terms:
+    the payload's own (results[2].messageId) where it is known, else reports[2].message_id;
+    or the adapter's own name, which is the payload's already."""
     if not field:
         return "payload"
     m = _BATCH_FIELD.match(field)
     if m is None:
         return field
-    return f"reports[{m[1]}]" + (f".{m[2]}" if m[2] else "")
+    index, name = int(m[1]), m[2]
+    infobip = index < len(items) and _INFOBIP_RESULT.match(items[index].outcome.source or "")
+    if infobip and name in _INFOBIP_WIRE:
+        return f"results[{index}].{_INFOBIP_WIRE[name]}"
+    return f"reports[{index}]" + (f".{name}" if name else "")
 
 
 def _signed_url(request: Request, public_url: str | None) -> str:
@@ -152,15 +164,15 @@ async def receive(request: Request, provider: str, path_token: str | None = None
         metrics.reject(provider, "auth")
         return error_response(verdict.status, verdict.problem)
 
+    parsed: list[Incoming] = []
     try:
-        items = check_batch(
-            incoming_from_payload(
-                body, provider, content_type, ctx.catalog, ctx.rules, classifier=ctx.classifier
-            )
+        parsed = incoming_from_payload(
+            body, provider, content_type, ctx.catalog, ctx.rules, classifier=ctx.classifier
         )
+        items = check_batch(parsed)
     except InputError as exc:  # from the adapter, or a value no store can hold (NUL, too long)
         metrics.reject(provider, "malformed")
-        return error_response(422, exc.problem, _report_field(exc.field))
+        return error_response(422, exc.problem, _report_field(exc.field, parsed))
     except Exception:  # a bug in parsing or classifying: refuse, keep the trace in the log only
         log.exception("%s adapter failed on a %d-byte payload", provider, len(body))
         metrics.reject(provider, "malformed")
