@@ -406,3 +406,22 @@ def test_output_at_start_up_does_not_garble_the_protocol(tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "stored 6"
+
+
+def test_the_writer_gets_no_secret_it_does_not_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DLRKIT_DASHBOARD_SECRET", "s" * 40)
+
+    async def scenario() -> bytes:
+        store = SqlStore(default_url(tmp_path), writer="process")
+        await store.open()
+        try:
+            (child,) = _writer_pids()
+            return Path(f"/proc/{child}/environ").read_bytes()
+        finally:
+            await store.close()
+
+    environ = asyncio.run(scenario()).split(b"\0")
+    assert not any(v.startswith(b"DLRKIT_DASHBOARD_SECRET=") for v in environ)
+    assert any(v.startswith(b"DLRKIT_WRITER_URL=") for v in environ)

@@ -150,6 +150,10 @@ class ProcessCommitter:
         cannot start or open the store (the child is then gone)."""
         env = {**os.environ, "DLRKIT_WRITER_URL": self._url}
         env["DLRKIT_WRITER_POLICY"] = _encode(self._policy).decode()
+        env.pop("DLRKIT_DASHBOARD_SECRET", None)  # the writer signs nothing
+        # the dlrkit this process runs, found first, whatever the working directory
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
         loop = asyncio.get_running_loop()
         child_in, to_child = os.pipe()  # (read end, write end)
         from_child, child_out = os.pipe()
