@@ -20,9 +20,9 @@ from dlrkit.outcome import Outcome
 from dlrkit.store import migrate
 from dlrkit.store.base import Incoming
 from dlrkit.store.engine import engine_for, transaction
-from dlrkit.store.schema import metadata, outcomes, reports, unknown_codes
+from dlrkit.store.schema import metadata, outcomes, parse_time, reports, unknown_codes
 from dlrkit.store.sql import SqlStore
-from dlrkit.store.write import combine, outcome_row, report_row
+from dlrkit.store.write import combine, encode
 
 from .insight_traffic import mixed_traffic
 from .test_ingest import ingest_concurrently
@@ -221,6 +221,41 @@ def test_unknown_codes_are_counted_once_per_distinct_report(store: SqlStore) -> 
     assert [(u.code, u.count, u.first_seen, u.last_seen, u.report_key) for u in top] == [
         (code, *seen) for code, seen in ranked[:2]
     ]
+
+
+def report_row(item: Incoming) -> dict[str, Any]:
+    """A row of `reports` as revision 0001 stored it."""
+    o = item.outcome
+    return {
+        "report_key": item.report_key,
+        "provider": o.provider,
+        "message_id": o.message_id,
+        "received_at": parse_time(o.received_at or "", "received_at"),
+        "state": o.state.value,
+        "reason": o.reason.value,
+        "outcome": encode(o).decode(),
+    }
+
+
+def outcome_row(o: Outcome, updated_at: dt.datetime) -> dict[str, Any]:
+    """A row of `outcomes` as revision 0001 stored it."""
+    return {
+        "provider": o.provider,
+        "message_id": o.message_id,
+        "received_at": parse_time(o.received_at or "", "received_at"),
+        "updated_at": updated_at,
+        "channel": o.channel.value,
+        "state": o.state.value,
+        "final": o.final,
+        "reason": o.reason.value,
+        "retry": o.retry.value,
+        "party": o.party.value,
+        "recipient": o.recipient,
+        "country": o.country,
+        "operator": o.operator,
+        "reports": o.reports,
+        "outcome": encode(o).decode(),
+    }
 
 
 def test_upgrading_a_database_with_outcomes_computes_its_rollups(url: str) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from dlrkit.outcome import Outcome
 from dlrkit.store.base import Incoming
+from dlrkit.store.dbapi import Raw
 from dlrkit.store.schema import UTC, cube_tables, parse_time, unknown_codes
 
 BOUNDS = (1, 5, 30, 60, 300, 1800, 3600)  # latency bin i holds BOUNDS[i-1] <= seconds < BOUNDS[i]
@@ -164,30 +165,32 @@ def count(delta: Delta, o: Outcome, times: int = 1) -> None:
 
 
 @functools.cache
-def _statement(dialect: str, table: sa.Table) -> Any:
-    """INSERT .. ON CONFLICT DO UPDATE SET count = count + excluded.count, built once (building
-    one, `excluded` especially, costs more than running it)."""
-    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+def _statement(table: sa.Table) -> str:
+    """INSERT .. ON CONFLICT DO UPDATE SET count = count + excluded.count, as DB-API text."""
     names = [c.name for c in table.primary_key.columns]
-    return upsert.on_conflict_do_update(
-        index_elements=names, set_={"count": table.c.count + upsert.excluded.count}
+    values = ", ".join("?" * (len(names) + 1))
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}, count) VALUES ({values}) "
+        f"ON CONFLICT ({', '.join(names)}) DO UPDATE SET count = {table.name}.count + excluded.count"
     )
 
 
 def write(connection: sa.Connection, delta: Delta) -> None:
     """Add `delta` to the rollup tables (cells in key order, zero changes skipped)."""
+    raw = Raw(connection)
+    times: dict[dt.datetime, Any] = {}
     for cube in CUBES:
         cells = delta.get(cube.table)
         if not cells:
             continue
-        names = [c.name for c in cube.table.primary_key.columns]
-        rows = [
-            {**dict(zip(names, key, strict=True)), "count": n}
-            for key, n in sorted(cells.items())
-            if n
-        ]
-        if rows:
-            connection.execute(_statement(connection.dialect.name, cube.table), rows)
+        rows = []
+        for (grain, bucket, *key), n in sorted(cells.items()):
+            if n:
+                at = times.get(bucket)
+                if at is None:
+                    at = times[bucket] = raw.time(bucket)
+                rows.append((grain, at, *key, n))
+        raw.many(_statement(cube.table), rows)
 
 
 def apply_changes(

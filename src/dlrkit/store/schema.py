@@ -1,7 +1,8 @@
 """The store's tables, one SQLAlchemy Core schema for SQLite and PostgreSQL, and its time values.
 
-- `reports`: every distinct report once (`report_key` unique), its own outcome as JSON;
-- `outcomes`: the current merged outcome per (provider, message_id), one column per filter;
+- `reports`: every distinct report once (keyed by provider, message id and `report_key`), its
+  own outcome as JSON;
+- `outcomes`: the current merged outcome per (message_id, provider), one column per filter;
 - `api_keys`: API keys, the secret's SHA-256 only;
 - `suppressions`: recipients not to be written to, one row per recipient (see `suppress.py`);
 - `rollup_<cube>`: counts of the current outcomes per UTC hour, day and week of `received_at`
@@ -52,21 +53,22 @@ metadata = sa.MetaData()
 reports = sa.Table(
     "reports",
     metadata,
-    sa.Column("report_key", sa.String(64), primary_key=True),
+    sa.Column("report_key", sa.String(64), nullable=False),
     sa.Column("provider", sa.String(64), nullable=False),
     sa.Column("message_id", sa.String(255), nullable=False),
     sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("reason", sa.String(32), nullable=False),
     sa.Column("outcome", sa.Text(), nullable=False),
-    sa.Index("ix_reports_message", "provider", "message_id", "received_at"),
+    # one key for the repeat check and a message's history (see migration 0003)
+    sa.PrimaryKeyConstraint("provider", "message_id", "report_key"),
 )
 
 outcomes = sa.Table(
     "outcomes",
     metadata,
-    sa.Column("provider", sa.String(64), primary_key=True),
-    sa.Column("message_id", sa.String(255), primary_key=True),
+    sa.Column("provider", sa.String(64), nullable=False),
+    sa.Column("message_id", sa.String(255), nullable=False),
     sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("channel", sa.String(16), nullable=False),
@@ -80,8 +82,9 @@ outcomes = sa.Table(
     sa.Column("operator", sa.String(255)),
     sa.Column("reports", sa.Integer(), nullable=False),
     sa.Column("outcome", sa.Text(), nullable=False),
+    # a message at one provider, and a message id at any provider (its first column)
+    sa.PrimaryKeyConstraint("message_id", "provider"),
     sa.Index("ix_outcomes_page", "received_at", "provider", "message_id"),
-    sa.Index("ix_outcomes_message_id", "message_id"),
     sa.Index("ix_outcomes_provider", "provider", "received_at"),
     sa.Index("ix_outcomes_channel", "channel", "received_at"),
     sa.Index("ix_outcomes_state", "state", "received_at"),

@@ -6,6 +6,7 @@ single writer:
 
 1. every distinct report is inserted with ON CONFLICT DO NOTHING; RETURNING says which were new
    (a report another transaction is inserting waits for that one to commit or roll back);
+   a repeat is a report with the same key (hence provider and message id) as one stored;
 2. the new reports of each message are folded (`fold.merge`) in memory;
 3. messages not stored yet are inserted with ON CONFLICT DO NOTHING;
 4. the others are locked (SELECT ... FOR UPDATE), merged, and written back with one
@@ -21,6 +22,11 @@ Then, in the same transaction, the consequences of each changed outcome (before 
 6. unknown codes of the new reports are counted, and the rollups move each changed message's
    counts from its old outcome to its new one (`rollups`), hottest rows last, to hold their
    locks for the shortest time.
+
+The statements of steps 1-4 and the rollups run straight on the DB-API (`dbapi.py`): the rows
+are tuples, each report's outcome is encoded to JSON once (a new message's first outcome is
+its report's, the same text), and look-ups go by provider with `message_id IN (...)`, which
+both databases answer from the primary key (a row-value IN is a full scan on SQLite).
 """
 
 from __future__ import annotations
@@ -32,21 +38,49 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from dlrkit.fold import merge
 from dlrkit.outcome import Outcome
 from dlrkit.policy import PolicyConfig
 from dlrkit.store import rollups, suppress
 from dlrkit.store.base import Incoming, Stored
-from dlrkit.store.engine import dialect_insert
-from dlrkit.store.schema import now, outcomes, parse_time, reports
+from dlrkit.store.dbapi import Raw, Row, upsert
+from dlrkit.store.schema import now, parse_time
 
 MessageKey = tuple[str, str]  # (provider, message_id)
-_CHUNK = 500  # messages per look-up statement
+_CHUNK = 500  # message ids per look-up statement
 
 encode = msgspec.json.Encoder().encode
 decode_outcome = msgspec.json.Decoder(Outcome).decode
+
+REPORT_COLUMNS = (
+    "report_key",
+    "provider",
+    "message_id",
+    "received_at",
+    "state",
+    "reason",
+    "outcome",
+)
+OUTCOME_COLUMNS = (
+    "provider",
+    "message_id",
+    "received_at",
+    "updated_at",
+    "channel",
+    "state",
+    "final",
+    "reason",
+    "retry",
+    "party",
+    "recipient",
+    "country",
+    "operator",
+    "reports",
+    "outcome",
+)
+REPORT_KEY = ("provider", "message_id", "report_key")
+OUTCOME_KEY = ("message_id", "provider")
 
 # Columns an update sets: only those a report's progress changes, or these and the identity.
 # (SQLite rewrites an index whenever an update sets one of its columns, same value or not.)
@@ -70,37 +104,59 @@ def combine(current: Outcome, new: Outcome) -> Outcome:
     )
 
 
-def report_row(item: Incoming) -> dict[str, Any]:
-    o = item.outcome
-    return {
-        "report_key": item.report_key,
-        "provider": o.provider,
-        "message_id": o.message_id,
-        "received_at": _first_seen(o)[0],
-        "state": o.state.value,
-        "reason": o.reason.value,
-        "outcome": encode(o).decode(),
-    }
+class _Rows:
+    """Rows of one transaction, as the cursor takes them; each outcome encoded once."""
 
+    def __init__(self, raw: Raw, stamp: dt.datetime):
+        self.raw = raw
+        self.stamp = raw.time(stamp)
+        self._json: dict[int, str] = {}  # id(outcome) -> JSON, for outcomes alive meanwhile
+        self._times: dict[str, Any] = {}
 
-def outcome_row(o: Outcome, updated_at: dt.datetime) -> dict[str, Any]:
-    return {
-        "provider": o.provider,
-        "message_id": o.message_id,
-        "received_at": _first_seen(o)[0],
-        "updated_at": updated_at,
-        "channel": o.channel.value,
-        "state": o.state.value,
-        "final": o.final,
-        "reason": o.reason.value,
-        "retry": o.retry.value,
-        "party": o.party.value,
-        "recipient": o.recipient,
-        "country": o.country,
-        "operator": o.operator,
-        "reports": o.reports,
-        "outcome": encode(o).decode(),
-    }
+    def json(self, o: Outcome) -> str:
+        found = self._json.get(id(o))
+        if found is None:
+            found = self._json[id(o)] = encode(o).decode()
+        return found
+
+    def received(self, o: Outcome) -> Any:
+        text = o.received_at or ""
+        found = self._times.get(text)
+        if found is None:
+            found = self._times[text] = self.raw.time(_first_seen(o)[0])
+        return found
+
+    def report(self, item: Incoming) -> Row:
+        o = item.outcome
+        received = self.received(o)
+        return (
+            item.report_key,
+            o.provider,
+            o.message_id,
+            received,
+            o.state.value,
+            o.reason.value,
+            self.json(o),
+        )
+
+    def outcome(self, o: Outcome) -> Row:
+        return (
+            o.provider,
+            o.message_id,
+            self.received(o),
+            self.stamp,
+            o.channel.value,
+            o.state.value,
+            o.final,
+            o.reason.value,
+            o.retry.value,
+            o.party.value,
+            o.recipient,
+            o.country,
+            o.operator,
+            o.reports,
+            self.json(o),
+        )
 
 
 def current_outcomes(
@@ -108,33 +164,37 @@ def current_outcomes(
 ) -> dict[MessageKey, Outcome]:
     """The stored outcomes of these messages (locked for update when `lock`), in key order.
 
-    `keys` must be sorted (locks are taken in that order); they are looked up in chunks, which
-    keeps every statement within the databases' limits on bound parameters.
+    `keys` must be sorted (locks are taken in that order); they are looked up per provider,
+    `_CHUNK` message ids at a time, which keeps every statement within the databases' limits on
+    bound parameters and lets both answer from the primary key.
     """
+    raw = Raw(connection)
     found: dict[MessageKey, Outcome] = {}
-    key = sa.tuple_(outcomes.c.provider, outcomes.c.message_id)
-    for start in range(0, len(keys), _CHUNK):
-        query = (
-            sa.select(outcomes.c.provider, outcomes.c.message_id, outcomes.c.outcome)
-            .where(key.in_(list(keys[start : start + _CHUNK])))
-            .order_by(outcomes.c.provider, outcomes.c.message_id)
-        )
-        if lock:
-            query = query.with_for_update()
-        for provider, message_id, text in connection.execute(query):
-            found[(provider, message_id)] = decode_outcome(text)
+    # SQLite has no FOR UPDATE: its writer holds the database's write lock already
+    suffix = " ORDER BY message_id" + (" FOR UPDATE" if lock and not raw.sqlite else "")
+    by_provider: dict[str, list[str]] = {}
+    for provider, message_id in keys:
+        by_provider.setdefault(provider, []).append(message_id)
+    for provider, ids in by_provider.items():
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            text = (
+                "SELECT provider, message_id, outcome FROM outcomes WHERE provider = ? "
+                f"AND message_id IN ({', '.join('?' * len(chunk))}){suffix}"
+            )
+            for p, message_id, text_ in raw.rows(text, [provider, *chunk]):
+                found[(p, message_id)] = decode_outcome(text_)
     return found
 
 
 @functools.cache
-def _write_back(dialect: str, columns: tuple[str, ...]) -> Any:
-    """The outcomes upsert setting `columns`, built once (building `excluded` is costly)."""
-    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(outcomes)
-    return upsert.on_conflict_do_update(
-        index_elements=["provider", "message_id"], set_={n: upsert.excluded[n] for n in columns}
-    )
+def _write_back(columns: tuple[str, ...]) -> str:
+    """The outcomes upsert setting `columns`."""
+    return upsert("outcomes", OUTCOME_COLUMNS, OUTCOME_KEY, columns)
 
 
+_NEW_REPORTS = f"ON CONFLICT ({', '.join(REPORT_KEY)}) DO NOTHING RETURNING report_key"
+_NEW_OUTCOMES = f"ON CONFLICT ({', '.join(OUTCOME_KEY)}) DO NOTHING RETURNING provider, message_id"
 DEFAULT_POLICY = PolicyConfig()
 
 
@@ -146,16 +206,16 @@ def apply(
     for item in items:
         first.setdefault(item.report_key, item)
 
+    stamp = now()
+    raw = Raw(connection)
+    rows = _Rows(raw, stamp)
     keys = sorted(first)
     new_keys: set[str] = set()
     if keys:
-        insert = dialect_insert(connection, reports).on_conflict_do_nothing(
-            index_elements=["report_key"]
+        returned = raw.insert(
+            "reports", REPORT_COLUMNS, [rows.report(first[k]) for k in keys], _NEW_REPORTS
         )
-        result = connection.execute(
-            insert.returning(reports.c.report_key), [report_row(first[k]) for k in keys]
-        )
-        new_keys = set(result.scalars())
+        new_keys = {key for (key,) in returned}
 
     arriving: dict[MessageKey, Outcome] = {}
     arrived: dict[MessageKey, list[Incoming]] = {}
@@ -165,34 +225,33 @@ def apply(
         arriving[mk] = combine(arriving[mk], o) if mk in arriving else o
         arrived.setdefault(mk, []).append(first[key])
 
-    stamp = now()
     messages = sorted(arriving)
     current: dict[MessageKey, Outcome] = {}
     if messages:
-        insert = dialect_insert(connection, outcomes).on_conflict_do_nothing(
-            index_elements=["provider", "message_id"]
+        created = raw.insert(
+            "outcomes",
+            OUTCOME_COLUMNS,
+            [rows.outcome(arriving[mk]) for mk in messages],
+            _NEW_OUTCOMES,
         )
-        insert = insert.returning(outcomes.c.provider, outcomes.c.message_id)
-        created = connection.execute(insert, [outcome_row(arriving[mk], stamp) for mk in messages])
-        for provider, message_id in created:
+        for provider, message_id in sorted(created):
             current[(provider, message_id)] = arriving[(provider, message_id)]
     changes: list[tuple[Outcome | None, Outcome]] = [(None, o) for o in current.values()]
 
     known = [mk for mk in messages if mk not in current]
     if known:
-        progress: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
+        progress: list[Row] = []
+        changed: list[Row] = []
         for mk, before in current_outcomes(connection, known, lock=True).items():
             merged = current[mk] = combine(before, arriving[mk])
             changes.append((before, merged))
-            row = outcome_row(merged, stamp)
+            row = rows.outcome(merged)
             if all(getattr(before, n) == getattr(merged, n) for n in _IDENTITY):
                 progress.append(row)
             else:
                 changed.append(row)
-        for columns, rows in ((_PROGRESS, progress), (_PROGRESS + _IDENTITY, changed)):
-            if rows:
-                connection.execute(_write_back(connection.dialect.name, columns), rows)
+        raw.many(_write_back(_PROGRESS), progress)
+        raw.many(_write_back(_PROGRESS + _IDENTITY), changed)
 
     if changes:
         suppress.auto(connection, changes, arrived, policy, stamp)
