@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import msgspec
+
 from .test_cli import run
 from .test_normalize import INFOBIP_SMS, PLIVO_HANGUP, SMPP_RECEIPT
 
@@ -334,3 +336,42 @@ def test_one_payload_is_said_in_the_singular(tmp_path: Path) -> None:
     src.write_text(json.dumps(INFOBIP_SMS) + "\n")
     done = run("normalize", str(src), "-o", str(tmp_path / "out.jsonl"))
     assert done.stderr.startswith("1 payload, ")
+
+
+def test_jsonl_sink_writes_behind_in_order(tmp_path: Path) -> None:
+    """Outcomes from the general path (`write`) and the fast lane (`write_encoded`), mixed in
+    many blocks, reach the file in the order they were given, through the writer thread."""
+    from dlrkit import normalize, sinks
+
+    outcome = normalize(PLIVO_HANGUP)[0]
+    path = tmp_path / "out.jsonl"
+    expected = []
+    with path.open("wb") as f:
+        sink = sinks.JsonlSink(f)
+        for block in range(40):
+            pieces = [b'{"block":%d,"n":%d}\n' % (block, i) for i in range(100 + block)]
+            sink.write_encoded(pieces, [])
+            expected += pieces
+            sink.write(outcome)
+            expected.append(msgspec.json.encode(outcome) + b"\n")
+        sink.close()
+    assert path.read_bytes() == b"".join(expected)
+
+
+def test_jsonl_sink_raises_the_writers_error() -> None:
+    """A write that fails in the writer thread (here a pipe nobody reads) is raised to the
+    caller, by a later write or by `close`: never lost silently."""
+    import os
+
+    import pytest
+
+    from dlrkit import sinks
+
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "wb") as f:
+        sink = sinks.JsonlSink(f)
+        with pytest.raises(BrokenPipeError):  # noqa: PT012 - the error surfaces at either call
+            for _ in range(20):
+                sink.write_encoded([b"x" * 99 + b"\n"] * 100, [])
+            sink.close()

@@ -1,5 +1,8 @@
 """The Infobip SMS fast lane gives, byte for byte, what the general path writes, or declines.
 
+Both of its loops are checked: the compiled one (`dlrkit._lane`, which reads the usual line by
+itself and hands the others to Python) and the Python one (`native=False`).
+
 Every accepted line is compared with `normalize()` + the JSON Lines encoding of its outcomes
 (`received_at` aside: the general path stamps each outcome itself). Lines are generated around
 Infobip's SMS report with every oddity the lane's shortcuts could get wrong: key order,
@@ -17,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dlrkit import DlrkitError, normalize
+from dlrkit import DlrkitError, fastlane, normalize
 from dlrkit.catalog import Catalog
 from dlrkit.classify import Classifier
 from dlrkit.fastlane import InfobipSmsLane
@@ -71,10 +74,22 @@ def general(line: bytes, provider: str | None = None, classifier: Classifier = C
     )
 
 
-def check(lines: list[bytes], *, provider: str | None = None, rules: Rules | None = None) -> int:
+LOOPS = [pytest.param(True, id="compiled"), pytest.param(False, id="python")]
+
+
+def check(
+    lines: list[bytes],
+    *,
+    provider: str | None = None,
+    rules: Rules | None = None,
+    native: bool = True,
+    lane: InfobipSmsLane | None = None,
+) -> int:
     """Compare lane and general path on each line; how many the lane accepted."""
     classifier = Classifier(Catalog.default(), rules) if rules else CLASSIFIER
-    lane = InfobipSmsLane(classifier, RECEIVED, detect=provider is None)
+    if lane is None:
+        lane = InfobipSmsLane(classifier, RECEIVED, detect=provider is None, native=native)
+    classifier = lane.classifier
     accepted = 0
     for line, fast in zip(lines, lane.encode_lines(lines), strict=True):
         if fast is None:
@@ -185,17 +200,131 @@ ODD_LINES = [
 ]
 
 
-@pytest.mark.parametrize("line", ODD_LINES)
-def test_odd_lines(line: bytes) -> None:
-    check([line])
-    check([line], provider="infobip")
+# Lines the compiled loop reads by itself, or must hand to Python: its scanner's edges.
+USUAL = (
+    b'{"results":[{"bulkId":"b","messageId":"m1","to":"385981234567",'
+    b'"sentAt":"2026-11-24T10:00:10.123+0000","doneAt":"2026-11-24T10:00:12.000+0000",'
+    b'"smsCount":1,"mccMnc":"21910","price":{"pricePerMessage":0.01,"currency":"EUR"},'
+    b'"status":{"groupId":3,"groupName":"DELIVERED","id":5,"name":"DELIVERED_TO_HANDSET"},'
+    b'"error":{"groupId":0,"groupName":"OK","id":0,"name":"NO_ERROR","permanent":false}}]}'
+)
+SCANNER_LINES = [
+    USUAL,
+    USUAL.replace(b'"smsCount":1', b'"smsCount":01'),  # a leading zero
+    USUAL.replace(b'"smsCount":1', b'"smsCount":-0'),
+    USUAL.replace(b'"smsCount":1', b'"smsCount":-3'),
+    USUAL.replace(b'"smsCount":1', b'"smsCount":1234567890123456789'),  # 19 digits
+    USUAL.replace(b'"smsCount":1', b'"smsCount":99999999999999999999'),  # beyond int64
+    USUAL.replace(b'"smsCount":1', b'"smsCount":1.0'),
+    USUAL.replace(b'"smsCount":1', b'"smsCount":null'),
+    USUAL.replace(b'"smsCount":1', b'"smsCount":nul'),
+    USUAL.replace(b'"smsCount":1', b'"smsCount":"1"'),
+    USUAL.replace(b'"smsCount":1,', b""),
+    USUAL.replace(b'"bulkId":"b"', b'"bulkId":null'),
+    USUAL.replace(b'"bulkId":"b"', b'"bulkId":"a\\"b"'),  # an escape
+    USUAL.replace(b'"bulkId":"b"', b'"bulkId":"a\\u0041"'),
+    USUAL.replace(b'"bulkId":"b"', b'"bulkId":"caf\\u00e9"'),
+    USUAL.replace(b'"bulkId":"b"', '"bulkId":"caf\u00e9"'.encode()),  # non-ASCII
+    USUAL.replace(b'"bulkId":"b"', b'"bulkId":"a\x7fb"'),  # DEL
+    USUAL.replace(b'"bulkId":"b"', b'"bulkId":"a\tb"'),  # a raw tab
+    USUAL.replace(b'"bulkId":"b"', b'"bulkId":"b","bulkId":"c"'),  # repeated
+    USUAL.replace(b'"bulkId":"b","messageId":"m1"', b'"messageId":"m1","bulkId":"b"'),
+    USUAL.replace(b'"bulkId":"b"', b'"bulkIdx":"b"'),  # unknown keys
+    USUAL.replace(b'"bulkId":"b"', b'"bulk":"b"'),
+    USUAL.replace(b'"bulkId":"b"', b'"bulkId":5'),  # wrong types
+    USUAL.replace(b'"messageId":"m1"', b'"messageId":5'),
+    USUAL.replace(b'"messageId":"m1"', b'"messageId":null'),
+    USUAL.replace(b'"messageId":"m1"', b'"messageId":""'),
+    USUAL.replace(b'"messageId":"m1",', b""),
+    USUAL.replace(b'"to":"385981234567"', b'"to":"someone@example.com"'),
+    USUAL.replace(b'"to":"385981234567"', b'"to":"123"'),
+    USUAL.replace(b'"to":"385981234567"', b'"to":""'),
+    USUAL.replace(b'"to":"385981234567"', b'"to":null'),
+    USUAL.replace(b'"to":"385981234567"', b'"to":"+385981234567"'),
+    USUAL.replace(b'"to":"385981234567"', b'"to":"0038598123456"'),
+    USUAL.replace(b'"sentAt":"2026-11-24T10:00:10.123+0000"', b'"sentAt":"2026-11-24T10:00:10"'),
+    USUAL.replace(b"10:00:10.123+0000", b"10:00:10.12+0000"),
+    USUAL.replace(b"10:00:10.123+0000", b"10:00:10.123+0100"),
+    USUAL.replace(b"10:00:10.123+0000", b"10:00:61.123+0000"),
+    USUAL.replace(b"2026-11-24T10:00:12.000+0000", b"2026-02-30T10:00:12.000+0000"),
+    USUAL.replace(b'"price":{"pricePerMessage":0.01,"currency":"EUR"}', b'"price":null'),
+    USUAL.replace(b'"price":{"pricePerMessage":0.01,"currency":"EUR"}', b'"price":{}'),
+    USUAL.replace(b'"pricePerMessage":0.01', b'"pricePerMessage":0.010'),  # not canonical
+    USUAL.replace(b'"pricePerMessage":0.01', b'"pricePerMessage":1e-2'),
+    USUAL.replace(b'"pricePerMessage":0.01', b'"pricePerMessage": 0.01'),  # a space inside
+    USUAL.replace(b'"pricePerMessage":0.01', b'"pricePerMessage":[0.01]'),
+    USUAL.replace(b'"pricePerMessage":0.01', b'"pricePerMessage":[0.01}'),  # mismatched
+    USUAL.replace(b'"pricePerMessage":0.01', b'"pricePerMessage":0.01}'),
+    USUAL.replace(b'"pricePerMessage":0.01', b'"pricePerMessage":tru'),  # not JSON inside
+    USUAL.replace(b'"pricePerMessage":0.01', b'"p":{"q":{"r":1}}'),  # unknown, nested
+    USUAL.replace(b'"name":"DELIVERED_TO_HANDSET"', b'"name":"A}B{C]"'),  # brackets in text
+    USUAL.replace(b'"name":"DELIVERED_TO_HANDSET"', b'"name":"X","name":"Y"'),
+    USUAL.replace(b'"status":{', b'"status":["x",{').replace(b'HANDSET"}', b'HANDSET"}]'),
+    USUAL.replace(b'"status":{', b'"status":5,"x":{'),
+    USUAL.replace(b'"status":{"groupId":3,', b'"status":{').replace(b'"id":5,', b""),
+    USUAL.replace(b'"error":{"groupId":0,"groupName":"OK","id":0,', b'"error":{"id":27,'),
+    USUAL.replace(b',"error":{', b',"status2":{'),
+    USUAL.replace(b"}]}", b',"entityId":"e","applicationId":"a"}]}'),
+    USUAL.replace(b"}]}", b',"applicationId":"a","entityId":"e"}]}'),
+    USUAL.replace(b"}]}", b',"channel":"SMS"}]}'),
+    USUAL.replace(b"}]}", b"}]} "),
+    USUAL.replace(b"}]}", b"},]}"),
+    USUAL.replace(b"}]}", b"}]"),
+    USUAL.replace(b'{"results":[{', b'{"results":[ {'),
+    USUAL.replace(b'{"results":[{', b'{"results":[{}, {'),
+    USUAL + b"\r",
+    USUAL[:-40],
+    b'{"results":[{}]}',
+    b'{"results":[{"messageId":"m"}]}',
+    b'{"results":[]}',
+    b"",
+    b"{",
+]
 
 
+@pytest.mark.parametrize("native", LOOPS)
+@pytest.mark.parametrize("line", ODD_LINES + SCANNER_LINES)
+def test_odd_lines(line: bytes, native: bool) -> None:
+    check([line], native=native)
+    check([line], provider="infobip", native=native)
+
+
+def test_the_usual_line_is_read_by_the_compiled_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extension was built, and reads the usual line without Python's help."""
+    assert fastlane._native is not None, "dlrkit._lane was not built: is a C compiler installed?"
+    lane = InfobipSmsLane(CLASSIFIER, RECEIVED)
+    assert check([USUAL], lane=lane) == 1
+
+    def python_loop(line: bytes, seen: list[object]) -> bytes | None:
+        raise AssertionError("the compiled loop handed the usual line to Python")
+
+    monkeypatch.setattr(lane, "_line", python_loop)
+    again = USUAL.replace(b"m1", b"m2")
+    assert check([again, again.replace(b"m2", b"m3")], lane=lane) == 2
+
+
+@pytest.mark.parametrize("native", LOOPS)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(lines(), min_size=1, max_size=8))
-def test_lane_output_is_the_general_paths(batch: list[bytes]) -> None:
-    check(batch)
-    check(batch, provider="infobip")
+def test_lane_output_is_the_general_paths(native: bool, batch: list[bytes]) -> None:
+    check(batch, native=native)
+    check(batch, provider="infobip", native=native)
+
+
+def test_lanes_taking_turns_keep_their_own_decisions(tmp_path: object) -> None:
+    """The compiled loop's caches belong to one lane: a lane with other rules, called in
+    between, gets its own decisions, and the first lane its own again."""
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rule]]\nprovider = "infobip"\ncode = 5\nreason = "content_rejected"\n')
+    plain = InfobipSmsLane(CLASSIFIER, RECEIVED)
+    ruled = InfobipSmsLane(Classifier(Catalog.default(), Rules.load(str(path))), RECEIVED)
+    batch = [USUAL.replace(b"m1", b"m%d" % i) for i in range(5)]
+    for lane in (plain, ruled, plain, ruled):
+        assert check(batch, lane=lane) == 5
+    assert plain.encode(USUAL) != ruled.encode(USUAL)
 
 
 def test_the_usual_reports_are_accepted() -> None:
@@ -213,6 +342,7 @@ def test_the_usual_reports_are_accepted() -> None:
     rng = random.Random(3)
     batch = [gen.line(rng, i, 3000).encode() for i in range(3000)]
     assert check(batch) == len(batch)
+    assert check(batch, native=False) == len(batch)
 
 
 @pytest.mark.parametrize("pattern", ["(?i)absent", "NO_ERROR"])

@@ -46,6 +46,7 @@ reads and checks the rest, about 3 us in all.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from datetime import datetime
@@ -59,6 +60,13 @@ from dlrkit.adapters.infobip_shapes import Int64, iso_time
 from dlrkit.classify import Classifier
 from dlrkit.errors import DlrkitError
 from dlrkit.recipients import REGION_BLOCK, deciding_digits, parse_recipient
+
+try:  # the compiled loop (src/dlrkit/_lane.c), built at install where a C compiler is found
+    from dlrkit import _lane as _native
+except ImportError:  # pragma: no cover - depends on the install
+    _native = None  # type: ignore[assignment]
+if os.environ.get("DLRKIT_NATIVE") == "0":  # the pure-Python lane, to compare or to rule out
+    _native = None  # type: ignore[assignment]
 
 # Fields are in the order Infobip writes them, so that re-encoding a compact payload gives it back.
 
@@ -203,7 +211,9 @@ class _Row(NamedTuple):
 class InfobipSmsLane:
     """Encode lines holding Infobip SMS report payloads as outcome JSON lines, or say no."""
 
-    def __init__(self, classifier: Classifier, received_at: str, *, detect: bool = True):
+    def __init__(
+        self, classifier: Classifier, received_at: str, *, detect: bool = True, native: bool = True
+    ):
         self.classifier = classifier
         self.detect = detect  # the provider was not given: accept only what detection would
         self._received = b',"received_at":' + _str(received_at)
@@ -213,6 +223,9 @@ class InfobipSmsLane:
         self._seconds: dict[str, bytes] = {}
         self._minutes: dict[str, bytes | None] = {}
         self._rows: dict[tuple[Any, ...], _Row | None] = {}
+        self._scanned: dict[bytes, _Row | None] = {}  # `dlrkit._lane`'s memo of rows
+        # The compiled loop, unless asked for the Python one (`native=False`) or not built.
+        self.native = _native.encode_lines if native and _native is not None else None
         self.tally: Counter[_Row] = Counter()  # how many outcomes of each kind were encoded
         self.declined = 0  # lines the last `encode_lines` declined
         # The kind of each outcome the last `encode_lines` encoded, in order: outcomes of one
@@ -248,97 +261,115 @@ class InfobipSmsLane:
             return out
 
     def _encode_lines(self, lines: list[bytes]) -> list[bytes | None]:
-        """`encode_lines` for lines whose every byte is where UTF-8 is checked or unread.
-
-        The usual line (one report) is handled inline, memo look-ups included: a report costs
-        a few microseconds, of which each function call would be a tenth. Whatever misses a memo
-        or is unusual calls a method; `_one` does the same steps for payloads of several reports.
-        """
-        out: list[bytes | None] = []
-        append = out.append
+        """`encode_lines` for lines whose every byte is where UTF-8 is checked or unread: by the
+        compiled loop (`dlrkit._lane`) when it was built, else line by line in Python."""
         seen: list[_Row] = []
-        see = seen.append
-        rows, heads, seconds = self._rows, self._heads, self._seconds
-        decode, encode, fractions = _decode_envelope, _encode, _FRACTIONS
-        declined = 0
-        for line in lines:
-            try:
-                envelope = decode(line)
-            except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
-                append(None)  # the general path says what is wrong with it
-                declined += 1
-                continue
-            results = envelope.results
-            if len(results) != 1:
-                several = self._several(line, envelope, seen)
-                append(several)
-                declined += several is None
-                continue
-            r = results[0]
-            key = (bytes(r.status), bytes(r.error), bytes(r.price), r.smsCount, r.messageCount)
-            row = rows.get(key, _MISSING)
-            if row is _MISSING:
-                row = self._row(key)
-            mid, to = r.messageId, r.to
-            if row is None or not isinstance(mid, str) or not mid:
-                append(None)
-                declined += 1
-                continue
-            # The recipient: an all-digits number from the memo of its head, else `_recipient`.
-            found = None
-            if isinstance(to, str) and (number := to.encode()).isdigit():  # ASCII digits only
-                found = heads.get(to[:-5]) or self._head(to)
-                if found is not None:
-                    recipient, middle, tail = found[0], _RAW_KEY, found[1]
-            if found is None:
-                if isinstance(to, str) and "@" in to:
-                    append(None)  # an e-mail report
-                    declined += 1
-                    continue
-                recipient, number, middle, tail = self._recipient(to), b"", b"", b""
-            # The times: their second and their fraction from memos, else `_time` (also for
-            # None and absent: slicing them is a TypeError).
-            sent, done = r.sentAt, r.doneAt
-            try:
-                sent_s, sent_f = seconds[sent[:19]], fractions[sent[19:]]  # type: ignore[index]
-            except (KeyError, TypeError):
-                sent_s, sent_f = self._time(sent), b""
-            try:
-                done_s, done_f = seconds[done[:19]], fractions[done[19:]]  # type: ignore[index]
-            except (KeyError, TypeError):
-                done_s, done_f = self._time(done), b""
-            if row.canonical and encode(envelope) == line:
-                raw = line[12:-2]  # the line is `{"results":[<the report, canonical>]}`
-            else:
-                raw = encode(_decode_any(_decode_raw_envelope(line).results[0]))
-            see(row)
-            append(
-                b"".join(
-                    (
-                        b'{"message_id":',
-                        encode(mid),
-                        row.head,
-                        recipient,
-                        number,
-                        middle,
-                        number,
-                        tail,
-                        b',"sender":null,"sent_at":',
-                        sent_s,
-                        sent_f,
-                        b',"done_at":',
-                        done_s,
-                        done_f,
-                        row.middle,
-                        raw,
-                        b"}\n",
-                    )
-                )
-            )
+        if self.native is not None:
+            out, declined = self.native(lines, self, seen)
+        else:
+            line_of = self._line
+            out = [line_of(line, seen) for line in lines]
+            declined = out.count(None)
         self.tally.update(seen)
         self.declined = declined
         self.seen = seen
         return out
+
+    def _line(self, line: bytes, seen: list[_Row]) -> bytes | None:
+        """One line's outcome lines, or None; the kind of each outcome is appended to `seen`.
+
+        The usual line (one report) is handled here, memo look-ups inline; whatever misses a
+        memo or is unusual calls a method; `_one` does the same steps for payloads of several
+        reports. `dlrkit._lane` does exactly this in C for lines written as msgspec writes them,
+        and calls this for the others."""
+        try:
+            envelope = _decode_envelope(line)
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+            return None  # the general path says what is wrong with it
+        results = envelope.results
+        if len(results) != 1:
+            return self._several(line, envelope, seen)
+        r = results[0]
+        key = (bytes(r.status), bytes(r.error), bytes(r.price), r.smsCount, r.messageCount)
+        row = self._rows.get(key, _MISSING)
+        if row is _MISSING:
+            row = self._row(key)
+        mid, to = r.messageId, r.to
+        if row is None or not isinstance(mid, str) or not mid:
+            return None
+        # The recipient: an all-digits number from the memo of its head, else `_recipient`.
+        found = None
+        if isinstance(to, str) and (number := to.encode()).isdigit():  # ASCII digits only
+            found = self._heads.get(to[:-5]) or self._head(to)
+            if found is not None:
+                recipient, middle, tail = found[0], _RAW_KEY, found[1]
+        if found is None:
+            if isinstance(to, str) and "@" in to:
+                return None  # an e-mail report
+            recipient, number, middle, tail = self._recipient(to), b"", b"", b""
+        # The times: their second and their fraction from memos, else `_time` (also for None
+        # and absent: slicing them is a TypeError).
+        seconds, fractions = self._seconds, _FRACTIONS
+        sent, done = r.sentAt, r.doneAt
+        try:
+            sent_s, sent_f = seconds[sent[:19]], fractions[sent[19:]]  # type: ignore[index]
+        except (KeyError, TypeError):
+            sent_s, sent_f = self._time(sent), b""
+        try:
+            done_s, done_f = seconds[done[:19]], fractions[done[19:]]  # type: ignore[index]
+        except (KeyError, TypeError):
+            done_s, done_f = self._time(done), b""
+        # When the line is `{"results":[<the report, canonical>]}`, `raw` is its middle.
+        raw = line[12:-2] if row.canonical and _encode(envelope) == line else self._raw(line)
+        seen.append(row)
+        return b"".join(
+            (
+                b'{"message_id":',
+                _encode(mid),
+                row.head,
+                recipient,
+                number,
+                middle,
+                number,
+                tail,
+                b',"sender":null,"sent_at":',
+                sent_s,
+                sent_f,
+                b',"done_at":',
+                done_s,
+                done_f,
+                row.middle,
+                raw,
+                b"}\n",
+            )
+        )
+
+    @staticmethod
+    def _raw(line: bytes) -> bytes:
+        """The line's one report as the general path writes `raw`: decoded and encoded again."""
+        return _encode(_decode_any(_decode_raw_envelope(line).results[0]))
+
+    def _row_of(
+        self,
+        status: bytes,
+        error: bytes,
+        price: bytes,
+        sms_count: int | UnsetType | None,
+        message_count: int | UnsetType | None,
+    ) -> _Row | None:
+        """The row for these raw parts (b"" when absent), for `dlrkit._lane`: its bytes were only
+        scanned, so a malformed part is found here, and declines the line as msgspec would."""
+        key = (status, error, price, sms_count, message_count)
+        row = self._rows.get(key, _MISSING)
+        if row is not _MISSING:
+            return row  # type: ignore[no-any-return]
+        try:
+            for part in key[:3]:
+                if part:
+                    _decode_any(part)
+        except msgspec.DecodeError:
+            return None
+        return self._row(key)
 
     def counted(self) -> list[tuple[str, str, tuple[str, ...], int]]:
         """(state, reason, unknown codes, outcomes) since the last call, for the summary, kinds in

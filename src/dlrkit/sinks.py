@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import queue
+import threading
 from collections.abc import Hashable, Sequence
 from typing import IO, Any, Protocol
 
@@ -71,6 +73,17 @@ class Sink(Protocol):
 
 
 class JsonlSink:
+    """JSON Lines, written behind: when the output is a file descriptor, a thread of its own
+    hands the encoded blocks to the kernel (`os.writev`, which releases the GIL), so copying a
+    block into the page cache (~1.5 us a 1.3 KB outcome on ext4, as much as encoding it) runs
+    beside the encoding of the next one. At most `QUEUED` blocks wait, so memory stays bounded;
+    an error in the thread (a full disk, a closed pipe) is raised by the next write or `close`,
+    and nothing written before it is lost. Without a descriptor (in-memory streams), the stream
+    is written in place."""
+
+    QUEUED = 4  # blocks waiting for the writer thread
+    FLUSH = 1 << 20  # bytes gathered from `write` before they are handed over
+
     def __init__(self, stream: IO[bytes]):
         self._stream = stream
         self._buf = bytearray()
@@ -78,39 +91,91 @@ class JsonlSink:
             self._fd: int | None = stream.fileno()
         except (AttributeError, OSError, ValueError):  # not a file (tests, in-memory streams)
             self._fd = None
+        self._behind: _WriteBehind | None = None
+        if self._fd is not None:
+            stream.flush()  # what the stream holds goes first; from here on the fd is written
+            self._behind = _WriteBehind(self._fd)
 
     def write(self, outcome: Outcome) -> None:
         _encoder.encode_into(outcome, self._buf, -1)
         self._buf += b"\n"
-        if len(self._buf) > 1 << 20:
-            self._stream.write(self._buf)
-            self._buf.clear()
+        if len(self._buf) > self.FLUSH:
+            self._hand_over()
 
     def write_encoded(self, pieces: list[bytes], kinds: Sequence[Hashable]) -> None:
         """Already-encoded outcome lines (the fast lane's, see `ParquetSink.write_encoded`).
         A block of them goes to the file with `os.writev`, without copying it into one buffer."""
-        if len(pieces) < 64 or self._fd is None:
+        if len(pieces) < 64 or self._behind is None:
             self._buf += b"".join(pieces)
-            if len(self._buf) > 1 << 20:
-                self._stream.write(self._buf)
-                self._buf.clear()
+            if len(self._buf) > self.FLUSH:
+                self._hand_over()
             return
         if self._buf:
+            self._hand_over()
+        self._behind.put(pieces)
+
+    def _hand_over(self) -> None:
+        if self._behind is None:
             self._stream.write(self._buf)
             self._buf.clear()
-        self._stream.flush()
-        for start in range(0, len(pieces), 512):
-            part = pieces[start : start + 512]
-            written = os.writev(self._fd, part)
-            rest = sum(map(len, part)) - written
-            if rest:  # a short write (a pipe, a signal): the rest the usual way
-                self._stream.write(b"".join(part)[written:])
-                self._stream.flush()
+        else:
+            self._behind.put([bytes(self._buf)])
+            self._buf.clear()
 
     def close(self) -> None:
-        self._stream.write(self._buf)
-        self._buf.clear()
-        self._stream.flush()
+        if self._behind is None:
+            self._stream.write(self._buf)
+            self._buf.clear()
+            self._stream.flush()
+            return
+        if self._buf:
+            self._hand_over()
+        self._behind.close()
+
+
+class _WriteBehind:
+    """A thread writing lists of bytes to a file descriptor in order (see `JsonlSink`)."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(JsonlSink.QUEUED)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="dlrkit-write-behind", daemon=True)
+        self._thread.start()
+
+    def put(self, pieces: list[bytes]) -> None:
+        self._raise()
+        self._queue.put(pieces)
+
+    def close(self) -> None:
+        """Wait until everything handed over is written; raise the writer's error if any."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _run(self) -> None:
+        while (pieces := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking blocks so the encoder never waits on a dead writer
+            try:
+                self._write(pieces)
+            except BaseException as exc:  # raised to the encoder by its next call
+                self._error = exc
+
+    def _write(self, pieces: list[bytes]) -> None:
+        for start in range(0, len(pieces), 512):  # IOV_MAX is 1024 on Linux
+            part = pieces[start : start + 512]
+            written = os.writev(self._fd, part)
+            total = sum(map(len, part))
+            if written < total:  # a short write (a pipe, a signal): the rest byte for byte
+                rest = memoryview(b"".join(part))[written:]
+                while rest:
+                    rest = rest[os.write(self._fd, rest) :]
 
 
 class CsvSink:
