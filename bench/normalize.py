@@ -10,6 +10,8 @@ run:
 - reports/s through `dlrkit normalize` to JSON Lines and to Parquet (real CLI processes, one
   process, start-up and writing the output file included), by wall-clock time and by the
   process's own CPU time (user + system), and their ratio to the floor;
+- the same to JSON Lines with the fast lane's Python loop (`DLRKIT_NATIVE=0`), i.e. without the
+  compiled `dlrkit._lane`, for scale;
 - the general path (`--no-fast-lane`) on the first `--general-lines` lines, for scale;
 - the peak memory (max RSS) of `dlrkit normalize` on a file of `--big-gb` GB.
 Each throughput is the best of `--repeat` runs: on a shared machine the best run is the one
@@ -38,11 +40,11 @@ def generate(n: int, path: Path) -> None:
     subprocess.run([sys.executable, str(HERE / "gen_infobip.py"), str(n), str(path)], check=True)
 
 
-def timed(cmd: list[str]) -> tuple[float, float, int]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (user + system) and peak RSS in MiB of this child process
     (os.wait4 reports the child's own usage)."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) != 0:
@@ -50,13 +52,15 @@ def timed(cmd: list[str]) -> tuple[float, float, int]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
-def best(cmd: list[str], repeat: int, output: Path) -> tuple[float, float, int]:
+def best(
+    cmd: list[str], repeat: int, output: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, int]:
     """The best wall and CPU times of `repeat` runs (and the largest peak RSS); the output file
     is removed before each run (truncating the last run's would count in this run's time)."""
     runs = []
     for _ in range(repeat):
         output.unlink(missing_ok=True)
-        runs.append(timed(cmd))
+        runs.append(timed(cmd, env))
     return min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)
 
 
@@ -109,6 +113,12 @@ def main() -> None:
         out = Path(tmp) / "out.jsonl"
         jsonl = best([dlrkit(), "normalize", str(src), "-o", str(out)], a.repeat, out)
         out_size = out.stat().st_size
+        python_loop = best(
+            [dlrkit(), "normalize", str(src), "-o", str(out)],
+            a.repeat,
+            out,
+            env={**os.environ, "DLRKIT_NATIVE": "0"},
+        )
         out.unlink()
         pq_out = Path(tmp) / "out.parquet"
         pq = best([dlrkit(), "normalize", str(src), "-o", str(pq_out)], a.repeat, pq_out)
@@ -119,17 +129,22 @@ def main() -> None:
         out.unlink()
         fast, std = floor(src, a.repeat)
         print(f"input: {n:,} Infobip SMS report lines, {size / 1e6:,.0f} MB")
-        print(f"{'':38}{'reports/s':>12}{'ratio':>8}   (by wall clock; by CPU time)")
-        print(f"{'bare JSON parsing (msgspec): floor':38}{fast:12,.0f}{1:8.1f}x")
-        print(f"{'bare JSON parsing (json stdlib)':38}{std:12,.0f}{fast / std:8.1f}x")
-        for name, (wall, cpu, _) in (("-> JSON Lines", jsonl), ("-> Parquet", pq)):
+        print(f"{'':46}{'reports/s':>12}{'ratio':>8}   (by wall clock; by CPU time)")
+        print(f"{'bare JSON parsing (msgspec): floor':46}{fast:12,.0f}{1:8.1f}x")
+        print(f"{'bare JSON parsing (json stdlib)':46}{std:12,.0f}{fast / std:8.1f}x")
+        runs = (
+            ("-> JSON Lines", jsonl),
+            ("-> Parquet", pq),
+            ("-> JSON Lines, Python loop", python_loop),
+        )
+        for name, (wall, cpu, _) in runs:
             print(
-                f"{'dlrkit normalize ' + name:38}{n / wall:12,.0f}{fast * wall / n:8.1f}x"
+                f"{'dlrkit normalize ' + name:46}{n / wall:12,.0f}{fast * wall / n:8.1f}x"
                 f"   {n / cpu:,.0f}/s, {fast * cpu / n:.1f}x by CPU time"
             )
         g = a.general_lines
         print(
-            f"{'dlrkit normalize --no-fast-lane':38}{g / general[0]:12,.0f}"
+            f"{'dlrkit normalize --no-fast-lane':46}{g / general[0]:12,.0f}"
             f"{fast * general[0] / g:8.1f}x   (first {g:,} lines)"
         )
         print(

@@ -375,3 +375,22 @@ def test_jsonl_sink_raises_the_writers_error() -> None:
             for _ in range(20):
                 sink.write_encoded([b"x" * 99 + b"\n"] * 100, [])
             sink.close()
+
+
+def test_parquet_sink_raises_the_writers_error(tmp_path: Path) -> None:
+    """Row groups are written by a thread: its failure (a full disk, say) reaches the caller."""
+    import pytest
+
+    from dlrkit import normalize, sinks
+
+    outcome = normalize(PLIVO_HANGUP)[0]
+    sink = sinks.ParquetSink(str(tmp_path / "out.parquet"))
+
+    def full(table: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    sink._writer.write_table = full  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="No space left"):  # noqa: PT012 - raised by either call
+        for _ in range(sinks.ParquetSink.ROW_GROUP + sinks.ParquetSink.CHUNK):
+            sink.write(outcome)
+        sink.close()

@@ -12,6 +12,7 @@ import os
 import queue
 import threading
 from collections.abc import Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any, Protocol
 
 import msgspec
@@ -298,6 +299,8 @@ class ParquetSink:
         self._kind_table: Any = None  # self._kinds as an Arrow table, once converted
         self._chunks: list[Any] = []  # record batches of the row group being gathered
         self._gathered = 0
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dlrkit-parquet")
+        self._pending: Future[None] | None = None  # the row group being written
 
     def write(self, outcome: Outcome) -> None:
         values = row(outcome)
@@ -362,15 +365,26 @@ class ParquetSink:
             self._flush()
 
     def _flush(self) -> None:
+        """Hand the gathered row group to the writer thread: encoding and compressing it (Arrow
+        releases the GIL there) overlaps the next rows' conversion. One group waits at most, so
+        memory stays bounded; the thread's error is raised here or by `close`."""
         if self._chunks:
-            self._writer.write_table(self._pa.Table.from_batches(self._chunks))
-            self._chunks.clear()
+            table = self._pa.Table.from_batches(self._chunks)
+            self._chunks = []
             self._gathered = 0
+            if self._pending is not None:
+                self._pending.result()
+            self._pending = self._pool.submit(self._writer.write_table, table)
 
     def close(self) -> None:
-        self._convert()
-        self._flush()
-        self._writer.close()
+        try:
+            self._convert()
+            self._flush()
+            if self._pending is not None:
+                self._pending.result()
+        finally:
+            self._pool.shutdown()
+            self._writer.close()
 
 
 _TEXT = frozenset((*_JSON_COLUMNS, "unknown_codes"))
