@@ -90,8 +90,11 @@ def check(
     if lane is None:
         lane = InfobipSmsLane(classifier, RECEIVED, detect=provider is None, native=native)
     classifier = lane.classifier
+    lane.want_own = True  # and the own fields for Parquet, checked against the lines below
     accepted = 0
-    for line, fast in zip(lines, lane.encode_lines(lines), strict=True):
+    encoded = lane.encode_lines(lines)
+    check_owns(encoded, lane.owns)
+    for line, fast in zip(lines, encoded, strict=True):
         if fast is None:
             continue
         accepted += 1
@@ -104,6 +107,22 @@ def check(
         assert fast == slow, line
     assert lane.declined == sum(1 for _ in lines) - accepted
     return accepted
+
+
+def check_owns(encoded: list[bytes | None], owns: list[tuple[object, ...] | None] | None) -> None:
+    """The compiled loop's own fields of each outcome are what Parquet output would read from
+    the outcome's line (`sinks._Own`); the Python loop gives none."""
+    from dlrkit import sinks
+
+    outcomes = b"".join(e for e in encoded if e is not None).splitlines()
+    if owns is None:
+        return
+    assert len(owns) == len(outcomes)
+    for values, outcome in zip(owns, outcomes, strict=True):
+        if values is not None:
+            expected = msgspec.structs.astuple(sinks._own_decoder.decode(outcome))
+            assert values[:-1] == expected[:-1], outcome
+            assert values[-1] == bytes(expected[-1]), outcome
 
 
 @st.composite

@@ -171,6 +171,8 @@ static int scan(const char *s, Py_ssize_t n, Field *f) {
 /* What one call keeps at hand: the lane's memos, methods and constants. */
 typedef struct {
     PyObject *lane, *seen;
+    PyObject *owns;      /* a list for each outcome's own fields (see own_of), or NULL */
+    PyObject *tails;     /* lane._tails: a number's record tail -> (country, operator) */
     PyObject *rows;      /* lane._scanned: composite key (bytes) -> _Row or None */
     PyObject *heads;     /* lane._heads */
     PyObject *seconds;   /* lane._seconds */
@@ -226,6 +228,7 @@ static PyObject *cached(Slot *slots, PyObject *memo, const char *key, Py_ssize_t
 static PyObject *FRACTION[1000];
 
 static PyObject *S_line, *S_row_of, *S_head, *S_recipient, *S_time, *S_raw, *S_scanned;
+static PyObject *S_tails, *S_tail, *S_value, *S_recipient_values;
 static PyObject *S_heads, *S_seconds, *S_FRACTIONS, *S_UNSET, *S_MAX_MEMO;
 
 /* A field as the Python loop sees it: str, int, None or UNSET (new reference). */
@@ -406,6 +409,86 @@ static int load_fractions(PyObject *fractions) {
     return 0;
 }
 
+/* A str of ASCII pieces, or NULL on error. */
+static PyObject *ascii_str(const char *a, Py_ssize_t an, const char *b, Py_ssize_t bn) {
+    PyObject *text = PyUnicode_New(an + bn, 127);
+    if (text == NULL) return NULL;
+    memcpy(PyUnicode_1BYTE_DATA(text), a, (size_t)an);
+    memcpy(PyUnicode_1BYTE_DATA(text) + an, b, (size_t)bn);
+    return text;
+}
+
+/* A timestamp's value: "YYYY-MM-DDTHH:MM:SS" + fraction from its memo pieces (the second with
+ * its opening quote, the fraction with its closing one), or what lane._value reads in the
+ * record piece lane._time gave (new reference). */
+static PyObject *time_value(Ctx *c, PyObject *const *pieces) {
+    if (pieces[1] != NULL)
+        return ascii_str(PyBytes_AS_STRING(pieces[0]) + 1, PyBytes_GET_SIZE(pieces[0]) - 1,
+                         PyBytes_AS_STRING(pieces[1]), PyBytes_GET_SIZE(pieces[1]) - 1);
+    PyObject *args[2] = {c->lane, pieces[0]};
+    return PyObject_VectorcallMethod(S_value, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
+/* The outcome's own fields, as `sinks._Own` decodes them from its line (message_id,
+ * recipient, recipient_raw, country, operator, sender, sent_at, done_at, raw), for Parquet
+ * output; `found` is the number's memo pair or NULL, then `recipient` is lane._recipient's
+ * piece (new reference; NULL on error). */
+static PyObject *own_of(Ctx *c, const Field *mid, const Field *to, PyObject *found,
+                        PyObject *recipient, PyObject *const *sent, PyObject *const *done_at,
+                        const char *raw, Py_ssize_t raw_n) {
+    PyObject *own = PyTuple_New(9);
+    if (own == NULL) return NULL;
+    PyObject *v;
+#define SET(i, value)                  \
+    if ((v = (value)) == NULL) {       \
+        Py_DECREF(own);                \
+        return NULL;                   \
+    }                                  \
+    PyTuple_SET_ITEM(own, i, v)
+    SET(0, PyUnicode_DecodeASCII(mid->p, mid->n, NULL));
+    if (found != NULL) {
+        PyObject *head = PyTuple_GET_ITEM(found, 0), *tail = PyTuple_GET_ITEM(found, 1);
+        int plus = PyBytes_AS_STRING(head)[PyBytes_GET_SIZE(head) - 1] == '+';
+        SET(1, ascii_str("+", plus, to->p, to->n));
+        SET(2, PyUnicode_DecodeASCII(to->p, to->n, NULL));
+        PyObject *pair = PyDict_GetItemWithError(c->tails, tail);
+        if (pair != NULL) {
+            Py_INCREF(pair);
+        } else if (!PyErr_Occurred()) {
+            PyObject *args[2] = {c->lane, tail};
+            pair = PyObject_VectorcallMethod(S_tail, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        }
+        if (pair == NULL || !PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            if (pair != NULL) PyErr_SetString(PyExc_TypeError, "lane._tail must give a pair");
+            Py_XDECREF(pair);
+            Py_DECREF(own);
+            return NULL;
+        }
+        SET(3, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
+        SET(4, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
+        Py_DECREF(pair);
+    } else {
+        PyObject *args[2] = {c->lane, recipient};
+        PyObject *four =
+            PyObject_VectorcallMethod(S_recipient_values, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        if (four == NULL || !PyTuple_Check(four) || PyTuple_GET_SIZE(four) != 4) {
+            if (four != NULL)
+                PyErr_SetString(PyExc_TypeError, "lane._recipient_values must give 4 values");
+            Py_XDECREF(four);
+            Py_DECREF(own);
+            return NULL;
+        }
+        for (int i = 0; i < 4; i++) PyTuple_SET_ITEM(own, 1 + i, Py_NewRef(PyTuple_GET_ITEM(four, i)));
+        Py_DECREF(four);
+    }
+    SET(5, Py_NewRef(Py_None)); /* the lane declines reports with a sender */
+    SET(6, time_value(c, sent));
+    SET(7, time_value(c, done_at));
+    SET(8, PyBytes_FromStringAndSize(raw, raw_n));
+#undef SET
+    return own;
+}
+
 #define MAX_PIECES 24
 
 /* One scanned line's outcome (new reference), or None when the lane declines it. */
@@ -530,6 +613,11 @@ static PyObject *encode_scanned(Ctx *c, PyObject *line, const Field *f) {
         }
         if (PyList_Append(c->seen, row) < 0) Py_CLEAR(result);
     }
+    if (result != NULL && c->owns != NULL) {
+        PyObject *own = own_of(c, mid, to, found, recipient, sent, done_at, raw, raw_n);
+        if (own == NULL || PyList_Append(c->owns, own) < 0) Py_CLEAR(result);
+        Py_XDECREF(own);
+    }
     Py_XDECREF(raw_owned);
 done:
     for (int i = 0; i < 7; i++) Py_XDECREF(owned[i]);
@@ -538,24 +626,28 @@ done:
 
 static PyObject *encode_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     (void)module;
-    if (nargs != 3 || !PyList_Check(args[0]) || !PyList_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "encode_lines(lines: list[bytes], lane, seen: list)");
+    if (nargs != 4 || !PyList_Check(args[0]) || !PyList_Check(args[2]) ||
+        !(args[3] == Py_None || PyList_Check(args[3]))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "encode_lines(lines: list[bytes], lane, seen: list, owns: list | None)");
         return NULL;
     }
     PyObject *lines = args[0];
-    Ctx c = {.lane = args[1], .seen = args[2]};
+    Ctx c = {.lane = args[1], .seen = args[2], .owns = args[3] == Py_None ? NULL : args[3]};
     PyObject *fastlane = NULL, *out = NULL, *max_memo = NULL;
     c.rows = PyObject_GetAttr(c.lane, S_scanned);
     c.heads = PyObject_GetAttr(c.lane, S_heads);
     c.seconds = PyObject_GetAttr(c.lane, S_seconds);
+    c.tails = PyObject_GetAttr(c.lane, S_tails);
     fastlane = PyImport_ImportModule("dlrkit.fastlane");
-    if (!c.rows || !c.heads || !c.seconds || !fastlane) goto fail;
+    if (!c.rows || !c.heads || !c.seconds || !c.tails || !fastlane) goto fail;
     c.fractions = PyObject_GetAttr(fastlane, S_FRACTIONS);
     c.unset = PyObject_GetAttr(fastlane, S_UNSET);
     max_memo = PyObject_GetAttr(fastlane, S_MAX_MEMO);
     if (!c.fractions || !c.unset || !max_memo) goto fail;
     if (!PyDict_CheckExact(c.rows) || !PyDict_CheckExact(c.heads) ||
-        !PyDict_CheckExact(c.seconds) || !PyDict_CheckExact(c.fractions)) {
+        !PyDict_CheckExact(c.seconds) || !PyDict_CheckExact(c.fractions) ||
+        !PyDict_CheckExact(c.tails)) {
         PyErr_SetString(PyExc_TypeError, "the lane's memos must be dicts");
         goto fail;
     }
@@ -577,8 +669,12 @@ static PyObject *encode_lines(PyObject *module, PyObject *const *args, Py_ssize_
         if (PyBytes_CheckExact(line) && scan(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line), f)) {
             done = encode_scanned(&c, line, f);
         } else {
+            Py_ssize_t before = PyList_GET_SIZE(c.seen);
             PyObject *call[3] = {c.lane, line, c.seen};
             done = PyObject_VectorcallMethod(S_line, call, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+            /* Python's outcomes: their own fields are read from their lines (see sinks) */
+            for (Py_ssize_t k = before; done != NULL && c.owns && k < PyList_GET_SIZE(c.seen); k++)
+                if (PyList_Append(c.owns, Py_None) < 0) Py_CLEAR(done);
         }
         if (done == NULL) goto fail;
         declined += done == Py_None;
@@ -587,6 +683,7 @@ static PyObject *encode_lines(PyObject *module, PyObject *const *args, Py_ssize_
     Py_DECREF(c.rows);
     Py_DECREF(c.heads);
     Py_DECREF(c.seconds);
+    Py_DECREF(c.tails);
     Py_DECREF(c.fractions);
     Py_DECREF(c.unset);
     Py_DECREF(max_memo);
@@ -597,6 +694,7 @@ fail:
     Py_XDECREF(c.rows);
     Py_XDECREF(c.heads);
     Py_XDECREF(c.seconds);
+    Py_XDECREF(c.tails);
     Py_XDECREF(c.fractions);
     Py_XDECREF(c.unset);
     Py_XDECREF(max_memo);
@@ -606,8 +704,9 @@ fail:
 
 static PyMethodDef methods[] = {
     {"encode_lines", (PyCFunction)(void (*)(void))encode_lines, METH_FASTCALL,
-     "encode_lines(lines, lane, seen) -> (outcomes, declined): per line, its outcome bytes or "
-     "None, as lane._line gives them; the kind of each outcome is appended to seen."},
+     "encode_lines(lines, lane, seen, owns) -> (outcomes, declined): per line, its outcome bytes "
+     "or None, as lane._line gives them; the kind of each outcome is appended to seen, and, when "
+     "owns is a list, its own fields (or None: read them from its line) to owns."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -629,6 +728,10 @@ PyMODINIT_FUNC PyInit__lane(void) {
     INTERN(S_time, "_time");
     INTERN(S_raw, "_raw");
     INTERN(S_scanned, "_scanned");
+    INTERN(S_tails, "_tails");
+    INTERN(S_tail, "_tail");
+    INTERN(S_value, "_value");
+    INTERN(S_recipient_values, "_recipient_values");
     INTERN(S_heads, "_heads");
     INTERN(S_seconds, "_seconds");
     INTERN(S_FRACTIONS, "_FRACTIONS");

@@ -226,6 +226,12 @@ class InfobipSmsLane:
         self._scanned: dict[bytes, _Row | None] = {}  # `dlrkit._lane`'s memo of rows
         # The compiled loop, unless asked for the Python one (`native=False`) or not built.
         self.native = _native.encode_lines if native and _native is not None else None
+        # Parquet output asks the compiled loop for each outcome's own fields as values too
+        # (`sinks._Own`, in order); `owns` has them after each call, None where the outcome's
+        # line must be read instead (or is None: read every line).
+        self.want_own = False
+        self.owns: list[tuple[Any, ...] | None] | None = None
+        self._tails: dict[bytes, tuple[Any, Any]] = {}  # see `_tail`
         self.tally: Counter[_Row] = Counter()  # how many outcomes of each kind were encoded
         self.declined = 0  # lines the last `encode_lines` declined
         # The kind of each outcome the last `encode_lines` encoded, in order: outcomes of one
@@ -264,8 +270,10 @@ class InfobipSmsLane:
         """`encode_lines` for lines whose every byte is where UTF-8 is checked or unread: by the
         compiled loop (`dlrkit._lane`) when it was built, else line by line in Python."""
         seen: list[_Row] = []
+        owns: list[tuple[Any, ...] | None] | None = None
         if self.native is not None:
-            out, declined = self.native(lines, self, seen)
+            owns = [] if self.want_own else None
+            out, declined = self.native(lines, self, seen, owns)
         else:
             line_of = self._line
             out = [line_of(line, seen) for line in lines]
@@ -273,6 +281,7 @@ class InfobipSmsLane:
         self.tally.update(seen)
         self.declined = declined
         self.seen = seen
+        self.owns = owns
         return out
 
     def _line(self, line: bytes, seen: list[_Row]) -> bytes | None:
@@ -343,6 +352,25 @@ class InfobipSmsLane:
                 b"}\n",
             )
         )
+
+    def _tail(self, tail: bytes) -> tuple[Any, Any]:
+        """(country, operator) in a number's record tail, `","country":...,"operator":...`."""
+        values = _decode_any(b'{"recipient":"' + tail + b"}")
+        if len(self._tails) >= _MAX_MEMO:
+            self._tails.clear()
+        pair = self._tails[tail] = (values["country"], values["operator"])
+        return pair
+
+    @staticmethod
+    def _recipient_values(piece: bytes) -> tuple[Any, Any, Any, Any]:
+        """(recipient, recipient_raw, country, operator) in `_recipient`'s record piece."""
+        values = _decode_any(b"{" + piece[1:] + b"}")
+        return values["recipient"], values["recipient_raw"], values["country"], values["operator"]
+
+    @staticmethod
+    def _value(piece: bytes) -> Any:
+        """The value of a piece of the record (`_time`'s)."""
+        return _decode_any(piece)
 
     @staticmethod
     def _raw(line: bytes) -> bytes:

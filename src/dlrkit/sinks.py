@@ -103,9 +103,15 @@ class JsonlSink:
         if len(self._buf) > self.FLUSH:
             self._hand_over()
 
-    def write_encoded(self, pieces: list[bytes], kinds: Sequence[Hashable]) -> None:
-        """Already-encoded outcome lines (the fast lane's, see `ParquetSink.write_encoded`).
-        A block of them goes to the file with `os.writev`, without copying it into one buffer."""
+    def write_encoded(
+        self,
+        pieces: list[bytes],
+        kinds: Sequence[Hashable],
+        owns: Sequence[tuple[Any, ...] | None] | None = None,
+    ) -> None:
+        """Already-encoded outcome lines (the fast lane's, see `ParquetSink.write_encoded`;
+        `kinds` and `owns` are for Parquet). A block of them goes to the file with
+        `os.writev`, without copying it into one buffer."""
         if len(pieces) < 64 or self._behind is None:
             self._buf += b"".join(pieces)
             if len(self._buf) > self.FLUSH:
@@ -309,16 +315,27 @@ class ParquetSink:
         if len(self._own) >= self.CHUNK:
             self._convert()
 
-    def write_encoded(self, pieces: list[bytes], kinds: Sequence[Hashable]) -> None:
+    def write_encoded(
+        self,
+        pieces: list[bytes],
+        kinds: Sequence[Hashable],
+        owns: Sequence[tuple[Any, ...] | None] | None = None,
+    ) -> None:
         """Outcome JSON lines (the fast lane's; a piece may hold several), and the kind of each
-        outcome, in order. Stored with the same columns as `write`."""
+        outcome, in order. Stored with the same columns as `write`. `owns` may give outcomes'
+        own fields (`_Own` as a tuple, the compiled lane's), else they are read from the line."""
         own, kind_of, known = self._own, self._kind_of, self._known
         decode, astuple = _own_decoder.decode, msgspec.structs.astuple
         lines: Any = pieces
         if len(kinds) != len(pieces):
             lines = b"".join(pieces).splitlines()
+        if owns is None:
+            for line in lines:
+                own.append(astuple(decode(line)))
+        else:
+            for line, values in zip(lines, owns, strict=True):
+                own.append(astuple(decode(line)) if values is None else values)
         for line, kind in zip(lines, kinds, strict=True):
-            own.append(astuple(decode(line)))
             index = known.get(kind)
             if index is None:
                 r = astuple(_row_decoder.decode(line))

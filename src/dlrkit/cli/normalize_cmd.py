@@ -127,6 +127,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         from dlrkit.fastlane import InfobipSmsLane
 
         lane = InfobipSmsLane(classifier, now_iso(), detect=args.provider is None)
+        lane.want_own = isinstance(sink, ParquetSink)  # values, not JSON, for Parquet columns
     files = args.files or ["-"]
     sizes = [os.path.getsize(f) for f in files if f != "-" and os.path.isfile(f)]
     bar = _progress(sum(sizes) if len(sizes) == len(files) else None)
@@ -156,7 +157,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                             for state, reason, unknown, n in lane.counted():
                                 stats.count_many(state, reason, unknown, n)
                             stats.payloads += len(payloads)
-                            fast_sink.write_encoded(encoded, kinds)  # type: ignore[arg-type]
+                            fast_sink.write_encoded(encoded, kinds, lane.owns)  # type: ignore[arg-type]
                             continue
                     else:
                         encoded = [None] * len(payloads)
@@ -171,7 +172,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                             assert lane is not None
                             stats.payloads += 1
                             n = done.count(b"\n")
-                            fast_sink.write_encoded([done], kinds[used : used + n])
+                            owns = lane.owns[used : used + n] if lane.owns is not None else None
+                            fast_sink.write_encoded([done], kinds[used : used + n], owns)
                             for kind in kinds[used : used + n]:
                                 stats.count(*lane.describe(kind))
                             used += n
