@@ -18,6 +18,7 @@ from dlrkit.store.base import Incoming, Stored, StoreError
 from dlrkit.store.engine import engine_for
 from dlrkit.store.schema import outcomes, reports
 from dlrkit.store.sql import SqlStore
+from dlrkit.store.validate import check_batch
 from dlrkit.vocab import State
 
 from .traffic import Traffic, incoming, traffic
@@ -259,6 +260,15 @@ def test_bad_reports_are_refused_before_anything_is_written(
         run(store.ingest([good, bad]))
     assert raised.value.field == field
     assert snapshot(store.url) == ([], [])
+
+
+def test_a_checked_batch_is_not_checked_again() -> None:
+    """The webhook route checks a batch, then the store is given it: checked once, not twice."""
+    sent = traffic(messages=3, reports=9, seed=16).reports
+    checked = check_batch(sent)
+    assert list(checked) == sent
+    assert check_batch(checked) is checked
+    assert check_batch(list(checked)) is not checked  # any other sequence is checked
 
 
 def test_one_huge_batch_is_stored_whole(store: SqlStore) -> None:

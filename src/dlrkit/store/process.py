@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import gc
 import logging
 import os
 import select
@@ -467,6 +468,7 @@ def serve(url: str, policy: PolicyConfig, source: int, out: int) -> None:
     checkpointer.start()
     commit = committing(engine, functools.partial(apply, policy=policy))
     reader = _FrameReader(source)
+    gc.freeze()  # what start-up made lives as long as this process: no full collection walks it
     send(_encode(Ready()))
     try:
         while frames := reader.take(wait=True):

@@ -56,8 +56,18 @@ def _check_text(value: object, field: str, longest: int, required: bool) -> None
         raise InputError(problem, field=field)
 
 
-def check_batch(batch: Sequence[Incoming]) -> list[Incoming]:
+class Checked(tuple[Incoming, ...]):
+    """A batch as `check_batch` returns it: checking it again returns it as it is (the webhook
+    route checks a batch before handing it to the store, which would otherwise check it twice).
+    Only `check_batch` makes one; its items are frozen, so it stays as checked."""
+
+    __slots__ = ()
+
+
+def check_batch(batch: Sequence[Incoming]) -> Checked:
     """The batch ready to store, or InputError naming the first bad item and field."""
+    if type(batch) is Checked:
+        return batch
     stamp: str | None = None
     ready: list[Incoming] = []
     for i, item in enumerate(batch):
@@ -89,4 +99,4 @@ def check_batch(batch: Sequence[Incoming]) -> list[Incoming]:
         _encode([item.outcome for item in ready])
     except (msgspec.EncodeError, UnicodeEncodeError, TypeError, OverflowError) as exc:
         raise InputError(f"cannot be stored as JSON: {exc}", field="batch") from None
-    return ready
+    return Checked(ready)
