@@ -250,7 +250,7 @@ class _Own(msgspec.Struct, gc=False):
     sender: str | None
     sent_at: str | None
     done_at: str | None
-    raw: msgspec.Raw  # last: see ParquetSink._convert
+    raw: msgspec.Raw  # last: ParquetSink keeps it as bytes (see write_encoded)
 
 
 assert _Row.__struct_fields__ == COLUMNS
@@ -329,12 +329,11 @@ class ParquetSink:
         lines: Any = pieces
         if len(kinds) != len(pieces):
             lines = b"".join(pieces).splitlines()
-        if owns is None:
-            for line in lines:
-                own.append(astuple(decode(line)))
-        else:
-            for line, values in zip(lines, owns, strict=True):
-                own.append(astuple(decode(line)) if values is None else values)
+        for line, given in zip(lines, owns or [None] * len(lines), strict=True):
+            if given is None:  # read from the line, raw as bytes as the compiled lane gives it
+                values = astuple(decode(line))
+                given = (*values[:-1], bytes(values[-1]))  # noqa: PLW2901
+            own.append(given)
         for line, kind in zip(lines, kinds, strict=True):
             index = known.get(kind)
             if index is None:
@@ -367,8 +366,7 @@ class ParquetSink:
             kind_columns = self._kind_table.take(pa.array(self._kind_of, type=pa.int32()))
             own = list(zip(*self._own, strict=True))
             arrays = {c: pa.array(own[i], type=pa.string()) for i, c in enumerate(_OWN[:-1])}
-            raws = [v.encode() if isinstance(v, str) else bytes(v) for v in own[-1]]
-            arrays["raw"] = pa.array(raws, type=pa.binary()).cast(pa.string())
+            arrays["raw"] = pa.array(own[-1], type=pa.string())  # JSON text, as str or bytes
             batch = [arrays[c] if c in arrays else kind_columns.column(c) for c in COLUMNS]
             self._chunks.append(pa.RecordBatch.from_arrays(batch, schema=self._schema))
             self._gathered += len(self._own)
