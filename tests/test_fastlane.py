@@ -397,3 +397,37 @@ def test_deciding_digits_decide(code: str, rest: str, other: str) -> None:
     twin = (number[:k] + other)[: len(number)]
     a, b = parse_recipient_exactly(number), parse_recipient_exactly(twin)
     assert (a.e164 is None, a.country, a.operator) == (b.e164 is None, b.country, b.operator)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(USUAL) - 1),
+            st.integers(0, 3),
+            st.sampled_from(b'{}[]",:0123456789-.aenulltrf \\\x7f\x00\xc3\xa9'),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_mangled_lines_are_read_or_declined_alike(edits: list[tuple[int, int, int]]) -> None:
+    """Bytes of the usual line replaced, inserted or deleted at random: the compiled loop's
+    scanner either reads the line as the Python loop would, or hands it over; both then give
+    the general path's bytes or decline."""
+    line = bytearray(USUAL)
+    for position, how, byte in edits:
+        at = min(position, len(line) - 1)
+        if how == 0:
+            line[at] = byte
+        elif how == 1:
+            line.insert(at, byte)
+        elif how == 2:
+            del line[at]
+        else:
+            line[at : at + 2] = bytes([byte])
+    mangled = bytes(line)
+    compiled = InfobipSmsLane(CLASSIFIER, RECEIVED).encode_lines([mangled])
+    python = InfobipSmsLane(CLASSIFIER, RECEIVED, native=False).encode_lines([mangled])
+    assert compiled == python
+    check([mangled])
