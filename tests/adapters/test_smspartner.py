@@ -370,3 +370,21 @@ def test_a_word_error_code_is_a_voice_message_error() -> None:
     assert o.codes[0].entry == "smspartner:api_error:voice_message:NOT_CREDIT"
     (numbered,) = normalize((FIXTURES / "error_invalid_key.json").read_bytes())
     assert numbered.codes[0].channel == "send_sms"
+
+
+def test_bulk_send_answer_is_one_report_per_number() -> None:
+    body = (
+        b'{"success": true, "code": 200, "message_id": 7, "currency": "EUR", "cost": 0.05,'
+        b' "nbSMS": 2, "SMSResponse_List": ['
+        b'{"success": true, "code": 200, "nbSms": 2, "cost": 0.05, "phoneNumber": "+33600000001"},'
+        b'{"success": false, "code": 14, "phoneNumber": "+33600000002",'
+        b' "message": "The number is in the STOP SMS list"}]}'
+    )
+    sent, refused = smspartner.parse(body, "application/json")
+    assert (sent.message_id, sent.recipient, sent.segments) == ("7", "+33600000001", 2)
+    assert (sent.price, sent.currency) == (0.05, "EUR")
+    assert sent.codes == (NativeCode(kind="dlr_status", channel="sms", code="ACCEPTD"),)
+    assert (refused.message_id, refused.recipient) == ("7", "+33600000002")
+    assert refused.codes == (api_error("send_sms", 14, "The number is in the STOP SMS list"),)
+    (whole,) = smspartner.parse(body.replace(b'"SMSResponse_List": [', b'"x": ['))
+    assert (whole.segments, whole.price) == (2, 0.05)  # nbSMS of the whole answer

@@ -63,6 +63,8 @@ _ID_KEYS = ("messageId", "msgId", "message_id", "messageID")
 _PHONE_KEYS = ("phoneNumber", "number", "phone_number")
 _STATUS_KEYS = ("status", "statut")
 _DATE_KEYS = ("date", "statusDate")
+_COUNT_KEYS = ("nb_sms", "nbSms", "nbSMS")  # the single answer, a bulk entry, the bulk answer
+_BULK_SENT_KEY = "SMSResponse_List"
 _SMPP_WORD = re.compile(r"[A-Z]{7}")  # SMPP 3.4 receipt stat words are 7 letters
 _FOREIGN_KEYS = ("MessageUUID", "CallUUID", "results", "requestError")  # Plivo, Infobip
 
@@ -140,6 +142,8 @@ def _one(doc: object, path: str, endpoint: str | None, message_id: str | None) -
     if is_voice_status(doc) and _id(doc, path) is None:
         return [_voice_report(doc, path)]
     if doc.get("success") is True and f.present(doc, *_STATUS_KEYS) is None:
+        if isinstance(doc.get(_BULK_SENT_KEY), list) and doc[_BULK_SENT_KEY]:
+            return _bulk_send_answer(doc, path, endpoint, message_id)
         return [_send_answer(doc, path, endpoint, message_id)]
     source = "smspartner.status" if "success" in doc else "smspartner.dlr"
     return [_status_report(doc, path, source, message_id)]
@@ -161,24 +165,63 @@ def _voice_report(doc: Mapping[str, object], path: str) -> Report:
 
 
 def _send_answer(
-    doc: Mapping[str, object], path: str, endpoint: str | None, default_id: str | None
+    doc: Mapping[str, object],
+    path: str,
+    endpoint: str | None,
+    default_id: str | None,
+    *,
+    recipient: str | None = None,
+    currency: str | None = None,
 ) -> Report:
     """A successful send answer: SMSPartner took the message (ACCEPTD), nothing more yet."""
     message_id = _id(doc, path) or default_id
     if message_id is None:
         raise InputError("missing", provider=PROVIDER, field=path + "message_id")
     price = f.number(doc, "cost", PROVIDER, path)
+    if price is not None and currency is None:
+        currency = f.text(doc, "currency", PROVIDER, path)
+    count_key = f.present(doc, *_COUNT_KEYS)
     return Report(
         provider=PROVIDER,
         message_id=message_id,
         channel=_ENDPOINT_CHANNEL.get(endpoint or "send_sms", Channel.SMS),
         codes=(NativeCode(kind="dlr_status", channel="sms", code="ACCEPTD"),),
+        recipient=recipient,
         price=price,
-        currency=f.text(doc, "currency", PROVIDER, path) if price is not None else None,
-        segments=f.integer(doc, "nb_sms", PROVIDER, path),
+        currency=currency if price is not None else None,
+        segments=f.integer(doc, count_key, PROVIDER, path) if count_key else None,
         source="smspartner.send_response",
         raw=dict(doc),
     )
+
+
+def _bulk_send_answer(
+    doc: Mapping[str, object], path: str, endpoint: str | None, default_id: str | None
+) -> list[Report]:
+    """A bulk send answer: one message id, one entry per number in SMSResponse_List.
+
+    Each entry is that number's own answer (its parts and cost): accepted, or, when its
+    success is false, the send error it got.
+    """
+    items = doc[_BULK_SENT_KEY]
+    assert isinstance(items, list)
+    message_id = _id(doc, path) or default_id
+    if message_id is None:
+        raise InputError("missing", provider=PROVIDER, field=path + "message_id")
+    currency = f.text(doc, "currency", PROVIDER, path)
+    reports = []
+    for i, item in enumerate(items):
+        where = f"{path}{_BULK_SENT_KEY}[{i}]."
+        entry = _mapping(item, where)
+        phone_key = f.present(entry, *_PHONE_KEYS)
+        phone = f.text(entry, phone_key, PROVIDER, where) if phone_key else None
+        if entry.get("success") is False:
+            reports.append(_error_report(entry, where, endpoint or "send_sms", message_id))
+            continue
+        reports.append(
+            _send_answer(entry, where, endpoint, message_id, recipient=phone, currency=currency)
+        )
+    return reports
 
 
 def _entry(item: object, path: str, default_id: str | None) -> Report:
