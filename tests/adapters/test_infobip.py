@@ -706,3 +706,19 @@ def test_unknown_currency_is_no_currency() -> None:
     assert (o.channel, o.state, o.final) == (Channel.EMAIL, State.DELIVERED, True)
     assert (o.price, o.currency) == (0.0, None)
     assert o.recipient == "marko.kovac@example.hr"
+
+
+def test_email_tracking_events_other_than_opens_keep_their_type() -> None:
+    body = (
+        b'{"notificationType": "UNSUBSCRIBED", "recipient": "a@example.com",'
+        b' "sendDateTime": "1599542877689", "messageId": "m-1"}'
+    )
+    assert infobip.detect(msgspec.json.decode(body))
+    (report,) = infobip.parse(body, "application/json")
+    assert report.channel is Channel.EMAIL
+    assert report.codes == (NativeCode(kind="status", channel="email", code="UNSUBSCRIBED"),)
+    assert report.sent_at == "2020-09-08T05:27:57.689Z"
+    (clicked,) = infobip.parse(body.replace(b"UNSUBSCRIBED", b"CLICKED"))
+    assert clicked.codes[0].name == "DELIVERED_TO_HANDSET"
+    with pytest.raises(InputError):
+        infobip.parse(b'{"notificationType": " ", "messageId": "m-1"}')

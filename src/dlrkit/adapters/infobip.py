@@ -10,6 +10,8 @@ Reads (shapes from Infobip's API reference, infobip.com/docs/api, and its OpenAP
 - chat reports (WhatsApp, Viber, RCS, Messenger, LINE, Apple, Zalo; `channel`), the Messages API
   report (`event`, `channel`, `destination`), email (`sendingIp`, ...) and push reports;
 - Calls API events CALL_FINISHED / CALL_FAILED (`properties.callLog.errorCode {id, name}`);
+- email tracking notifications (`notificationType`, `recipient`, `sendDateTime` in Unix
+  milliseconds): an open or a click shows the email was delivered;
 - the send answer `{"bulkId", "messages": [{"messageId", "status", "to"|"destination", ...}]}`;
 - error answers `{"requestError": {"serviceException"|"policyException": {...}}}` and the v3
   `{"errorCode", "description", "violations", "resources"}`.
@@ -55,6 +57,8 @@ def detect(doc: object) -> bool:
         return isinstance(doc.get("violations"), list) or isinstance(doc.get("resources"), list)
     if isinstance(doc.get("type"), str) and doc["type"] in CALL_EVENTS:
         return "callId" in doc or isinstance(doc.get("properties"), dict)
+    if isinstance(doc.get("notificationType"), str):
+        return "messageId" in doc and ("recipient" in doc or "sendDateTime" in doc)
     return "messageId" in doc and (
         _infobip_status(doc.get("status")) or _infobip_status(doc.get("error"))
     )
@@ -90,6 +94,8 @@ def parse_doc(
         return [_api_error(doc, message_id)]
     if "type" in doc and ("callId" in doc or "properties" in doc):
         return [_call_event(doc)]
+    if "notificationType" in doc and "messageId" in doc:
+        return [_tracking_event(doc, channel)]
     if "messageId" in doc and ("status" in doc or "error" in doc):
         return [_report(doc, "", channel)]
     raise InputError("not an Infobip report, send answer or error answer", provider=PROVIDER)
@@ -287,5 +293,40 @@ def _call_event(doc: dict[str, object]) -> Report:
         sent_at=shp.iso_time(log.start_time),
         done_at=shp.iso_time(log.end_time or event.timestamp),
         source="infobip.calls_event",
+        raw=raw,
+    )
+
+
+# Tracking notifications that show the recipient had the email: it was opened or a link clicked.
+_ENGAGED = frozenset(("OPENED", "CLICKED"))
+
+
+def _tracking_event(doc: dict[str, object], hint: Channel | None) -> Report:
+    """An email tracking notification (`trackingUrl`): OPENED, CLICKED and the other events.
+
+    An open or a click means the email reached the mailbox, read like a seen report
+    (DELIVERED_TO_HANDSET). Other events (unsubscribes, complaints, late bounces) are kept as
+    the notification type they name, a status the catalog may not know, never dropped.
+    sendDateTime is when the email was sent; the event's own time is not given.
+    """
+    raw = _raw(doc, "")
+    event = shp.convert(raw, shp.TrackingEvent, "")
+    message_id = _message_id(raw, "")
+    kind = (event.notification_type or "").strip()
+    if not kind:
+        raise InputError("missing", provider=PROVIDER, field="notificationType")
+    if kind.upper() in _ENGAGED:
+        native = _SEEN
+    else:
+        native = NativeCode(kind="status", channel="email", code=kind)
+    sent = event.send_date_time
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=hint or Channel.EMAIL,
+        codes=(native,),
+        recipient=event.recipient or None,
+        sent_at=shp.epoch_millis(sent) if sent is not None else None,
+        source="infobip.email_tracking",
         raw=raw,
     )

@@ -121,6 +121,15 @@ class CallsEvent(_Shape):
     properties: CallProperties | None = None
 
 
+class TrackingEvent(_Shape):
+    """An email tracking notification (the `trackingUrl` callback): opens, clicks and the like."""
+
+    notification_type: str | None = None
+    message_id: Scalar = None
+    recipient: str | None = None
+    send_date_time: Int64 | None = None
+
+
 class ExceptionDetails(_Shape):
     message_id: Scalar = None
     text: str | None = None
@@ -214,6 +223,16 @@ def iso_time(value: str | None) -> str | None:
     try:
         moment = moment.astimezone(UTC)
     except (OverflowError, ValueError):
+        return None
+    spec = "milliseconds" if moment.microsecond else "seconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def epoch_millis(value: int) -> str | None:
+    """Milliseconds since 1970 (email tracking's sendDateTime) as UTC ISO 8601; None if absurd."""
+    try:
+        moment = datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, ValueError, OSError):
         return None
     spec = "milliseconds" if moment.microsecond else "seconds"
     return moment.isoformat(timespec=spec).replace("+00:00", "Z")
