@@ -514,3 +514,27 @@ def test_send_answer_with_a_blank_id_is_refused() -> None:
     with pytest.raises(InputError) as exc:
         plivo.parse(b'{"api_id": "a", "message": "message(s) queued", "message_uuid": [""]}')
     assert exc.value.field == "message_uuid[0]"
+
+
+def test_api_error_answers_are_about_the_request() -> None:
+    (text,) = plivo.parse(b'{"api_id": "a-1", "error": "not found"}', "application/json")
+    assert (text.message_id, text.channel, text.source) == (
+        "request",
+        Channel.OTHER,
+        "plivo.api_error",
+    )
+    assert text.codes == (NativeCode(kind="api_error", channel="api", code="not found"),)
+    (number,) = plivo.parse(b'{"api_id": "a-2", "error_code": 404, "message": "gone"}')
+    assert number.codes == (NativeCode(kind="api_error", channel="api", code=404, name="gone"),)
+    with pytest.raises(InputError):
+        plivo.parse(b'{"api_id": "a-3", "error": " "}')
+
+
+def test_a_call_without_cause_is_read_from_its_status_or_its_answer() -> None:
+    base = {"CallUUID": "c-1", "StartTime": "2024-01-01 10:00:00", "EndTime": "2024-01-01 10:01:00"}
+    (busy,) = plivo.parse_doc({**base, "CallStatus": "busy"})
+    assert [(c.code, c.name) for c in busy.codes] == [(17, "busy")]  # Q.850 user busy
+    (answered,) = plivo.parse_doc({**base, "AnswerTime": "2024-01-01 10:00:10"})
+    assert [(c.code, c.name) for c in answered.codes] == [(16, None)]  # normal clearing
+    (unknown,) = plivo.parse_doc(base)
+    assert unknown.codes == ()

@@ -7,7 +7,9 @@ message_updated_time), the Call object (GET Call/{uuid}: call_uuid, call_directi
 from_number, to_number, initiation_time, answer_time, end_time, total_amount and, in newer
 answers, hangup_cause_code, hangup_cause_name, hangup_source), lists of them under "objects"
 (with "meta"), and the send answer {"api_id", "message": "message(s) queued", "message_uuid":
-[...]}. Field names from Plivo's API reference ("The Message object", "The Call object") and
+[...]}, and error answers: {"api_id", "error": "not found"} ("API response", messaging/api/
+response) or, from the Lookup API, {"api_id", "error_code": 404, "message": "..."}. Field
+names from Plivo's API reference ("The Message object", "The Call object") and
 its SDKs' test fixtures. Times carry their offset ("2017-05-22 17:49:30+05:30").
 
 Each object is renamed to the callback's field names, so one reading serves both.
@@ -50,13 +52,16 @@ CALL_FIELDS = {
 # States after which a message's last update is when it ended.
 _FINAL_STATES = frozenset(("delivered", "undelivered", "failed", "read", "rejected"))
 
-Kind = Literal["message", "call", "send", "list"]
+Kind = Literal["message", "call", "send", "list", "error"]
 
 
 def api_kind(doc: Mapping[str, object]) -> Kind | None:
     """Which API answer a JSON object is, None for anything else (a callback)."""
     if isinstance(doc.get("message_uuid"), list) and "api_id" in doc:
         return "send"
+    about_nothing = "message_uuid" not in doc and "call_uuid" not in doc
+    if "api_id" in doc and about_nothing and _is_error(doc):
+        return "error"
     if isinstance(doc.get("objects"), list) and isinstance(doc.get("meta"), Mapping):
         return "list"
     if "message_uuid" in doc and "message_state" in doc:
@@ -64,6 +69,13 @@ def api_kind(doc: Mapping[str, object]) -> Kind | None:
     if "call_uuid" in doc and ("call_direction" in doc or "hangup_cause_code" in doc):
         return "call"
     return None
+
+
+def _is_error(doc: Mapping[str, object]) -> bool:
+    """{"error": "..."}, or the Lookup API's {"error_code": 404, "message": "..."}."""
+    if isinstance(doc.get("error"), str):
+        return True
+    return "error_code" in doc and isinstance(doc.get("message"), str)
 
 
 def as_message_callback(doc: Mapping[str, object]) -> dict[str, object]:

@@ -90,11 +90,14 @@ def call_report(doc: Mapping[str, object], path: str = "") -> Report:
     call_uuid = f.required(doc, "CallUUID", PROVIDER, path)
     zone = console_zone(doc, path)
     price, currency = _priced(doc, "TotalCost", path)
+    codes = _cause(doc, path, "HangupCauseCode", "HangupCauseName", "HangupCause")
+    if not codes:
+        codes = _status_or_answer(doc, path)
     return Report(
         provider=PROVIDER,
         message_id=call_uuid,
         channel=Channel.VOICE,
-        codes=_cause(doc, path, "HangupCauseCode", "HangupCauseName", "HangupCause"),
+        codes=codes,
         recipient=f.text(doc, "To", PROVIDER, path),
         sender=f.text(doc, "From", PROVIDER, path),
         sent_at=_time(doc, "StartTime", zone, path),
@@ -161,6 +164,23 @@ def _dial_status(doc: Mapping[str, object], path: str) -> tuple[NativeCode, ...]
     if cause is None:
         return ()
     return (msgspec.structs.replace(cause_name_code(cause), name=status),)
+
+
+def _status_or_answer(doc: Mapping[str, object], path: str) -> tuple[NativeCode, ...]:
+    """A call that names no hangup cause: its CallStatus word, else whether it was answered.
+
+    The Call object of older API answers (and the SDKs' fixtures) has no cause at all; an
+    AnswerTime with an EndTime still says the call was answered, then ended: a normal clearing.
+    Without either nothing is known (the outcome stays unknown).
+    """
+    status = f.text(doc, "CallStatus", PROVIDER, path)
+    cause = _DIAL_STATUS_CAUSES.get(status.lower()) if status else None
+    if cause is not None:
+        return (msgspec.structs.replace(cause_name_code(cause), name=status),)
+    answered = f.text(doc, "AnswerTime", PROVIDER, path)
+    if answered and f.text(doc, "EndTime", PROVIDER, path):
+        return (msgspec.structs.replace(cause_name_code("NORMAL_CLEARING"), name=None),)
+    return ()
 
 
 def is_dial_event(doc: Mapping[str, object]) -> bool:

@@ -83,7 +83,34 @@ def parse_doc(doc: object) -> list[Report]:
             return [_one(item, f"objects[{i}].") for i, item in enumerate(objects)]
         if kind == "send":
             return _send_answer(doc)
+        if kind == "error":
+            return [_api_error(doc)]
     return [_one(doc, "")]
+
+
+def _api_error(doc: Mapping[str, object]) -> Report:
+    """An API error answer: about the request (message id "request"), its error kept as sent.
+
+    Plivo answers errors with text ("not found"), or a number with a message (Lookup): the
+    text, else the number, is the code; the catalog may not know it, it is never dropped.
+    """
+    text = f.text(doc, "error", PROVIDER, "") if isinstance(doc.get("error"), str) else None
+    number = f.integer(doc, "error_code", PROVIDER, "") if "error_code" in doc else None
+    message = f.text(doc, "message", PROVIDER, "")
+    code: int | str | None = text.strip() if text and text.strip() else number
+    if code is None:
+        raise InputError("missing", provider=PROVIDER, field="error")
+    native = NativeCode(
+        kind="api_error", channel="api", code=code, name=message if code == number else None
+    )
+    return Report(
+        provider=PROVIDER,
+        message_id="request",
+        channel=Channel.OTHER,
+        codes=(native,),
+        source="plivo.api_error",
+        raw=dict(doc),
+    )
 
 
 def _send_answer(doc: Mapping[str, object]) -> list[Report]:
