@@ -349,6 +349,20 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "docpartner.dev/api/sms-partner/gestion-des-webhooks (STOP reply, POST JSON; the"
+        " number is elided there, a full one here)",
+        "smspartner",
+        """{"type": "stop", "phone_number": "+33612345678", "text": "Stop",
+        "message_id": 111111}""",
+        [
+            {
+                "message_id": "111111",
+                "recipient": "+33612345678",
+                "source": "smspartner.stop",
+            }
+        ],
+    ),
+    Case(
         "docpartner.dev/api/voice-partner/gestion-des-webhooks (SMS vocal status, POST JSON)",
         "smspartner",
         """{"campaignId": "XHa7GXvhy6zkhQEf4HtHG", "status": "delivered",

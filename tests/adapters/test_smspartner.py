@@ -388,3 +388,19 @@ def test_bulk_send_answer_is_one_report_per_number() -> None:
     assert refused.codes == (api_error("send_sms", 14, "The number is in the STOP SMS list"),)
     (whole,) = smspartner.parse(body.replace(b'"SMSResponse_List": [', b'"x": ['))
     assert (whole.segments, whole.price) == (2, 0.05)  # nbSMS of the whole answer
+
+
+def test_stop_reply_is_kept_under_its_message() -> None:
+    body = b'{"type": "stop", "phone_number": "+33600000001", "text": "STOP", "message_id": 9}'
+    assert smspartner.detect(msgspec.json.decode(body))
+    (report,) = smspartner.parse(body, "application/json")
+    assert (report.message_id, report.recipient, report.source) == (
+        "9",
+        "+33600000001",
+        "smspartner.stop",
+    )
+    assert report.codes == (NativeCode(kind="status", channel="sms", code="stop", name="STOP"),)
+    reply = b'{"type": "response", "phone_number": "+33600000001", "text": "ok", "message_id": 9}'
+    assert not smspartner.detect(msgspec.json.decode(reply))  # a reply is no report
+    with pytest.raises(InputError):
+        smspartner.parse(b'{"type": "stop", "phone_number": "+33600000001"}')

@@ -18,6 +18,8 @@ Formats, from SMSPartner's documentation (docpartner.dev, "API > SMS Partner"):
   "currency", "scheduledDeliveryDate"}: the message was accepted (read as the ACCEPTD word);
   message_id may come as a number written in exponent form (2.264102e+06).
 * Voice Partner's status webhook for text-to-speech calls (`_smspartner_voice`).
+* the replies webhook's STOP ("Gestion des webhooks": {"type": "stop", "phone_number", "text",
+  "message_id"}): the number opted out of the message's sender; other replies are no reports.
 * error answers, JSON: {"success": false, "code": 10, "message": "Invalid API key"}, and for
   code 9 a list of {"elementId", "message"} under "error" (or "errors", both are documented).
   Codes per endpoint: "Error Codes" (seed 003).
@@ -75,7 +77,7 @@ def detect(doc: object) -> bool:
         return bool(doc) and all(isinstance(item, Mapping) and detect(item) for item in doc)
     if not isinstance(doc, Mapping) or any(key in doc for key in _FOREIGN_KEYS):
         return False
-    if any(key in doc for key in _LIST_KEYS) or is_voice_status(doc):
+    if any(key in doc for key in _LIST_KEYS) or is_voice_status(doc) or _is_stop(doc):
         return True
     if isinstance(doc.get("success"), bool) and "code" in doc:
         return True
@@ -141,6 +143,8 @@ def _one(doc: object, path: str, endpoint: str | None, message_id: str | None) -
         return [_error_report(doc, path, endpoint, message_id or "request")]
     if is_voice_status(doc) and _id(doc, path) is None:
         return [_voice_report(doc, path)]
+    if _is_stop(doc):
+        return [_stop_report(doc, path)]
     if doc.get("success") is True and f.present(doc, *_STATUS_KEYS) is None:
         if isinstance(doc.get(_BULK_SENT_KEY), list) and doc[_BULK_SENT_KEY]:
             return _bulk_send_answer(doc, path, endpoint, message_id)
@@ -160,6 +164,36 @@ def _voice_report(doc: Mapping[str, object], path: str) -> Report:
         sent_at=_time(doc, "sendAt", path) if f.present(doc, "sendAt") else None,
         done_at=_time(doc, "doneAt", path) if f.present(doc, "doneAt") else None,
         source="smspartner.voice_status",
+        raw=dict(doc),
+    )
+
+
+def _is_stop(doc: Mapping[str, object]) -> bool:
+    """The replies webhook's STOP: {"type": "stop", "phone_number", "text", "message_id"}."""
+    kind = doc.get("type")
+    return isinstance(kind, str) and kind.strip().lower() == "stop" and "phone_number" in doc
+
+
+def _stop_report(doc: Mapping[str, object], path: str) -> Report:
+    """A STOP reply to a message: its number opted out (so the message reached it).
+
+    Read as the word "stop" (kind status, channel sms), kept even where the catalog has no
+    entry for it; the reply's text is its name.
+    """
+    message_id = _id(doc, path)
+    if message_id is None:
+        raise InputError("missing", provider=PROVIDER, field=path + "message_id")
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=Channel.SMS,
+        codes=(
+            NativeCode(
+                kind="status", channel="sms", code="stop", name=f.text(doc, "text", PROVIDER, path)
+            ),
+        ),
+        recipient=f.text(doc, "phone_number", PROVIDER, path),
+        source="smspartner.stop",
         raw=dict(doc),
     )
 
