@@ -249,6 +249,14 @@ CASES: list[Case] = [
         [{"message_id": "request", "channel": "other", "state": "unknown", "final": False}],
     ),
     Case(
+        "plivo.com/docs/messaging/api/response/response-examples (error example)",
+        "plivo",
+        """{"api_id": "97ceeb52-58b6-11e1-86da-77300b68f8bb",
+        "error": "answer_url parameter is missing",
+        "request_uuid": "56hf4856-8638-11e0-802c-65j6gd39954e"}""",
+        [{"message_id": "request", "state": "unknown", "source": "plivo.api_error"}],
+    ),
+    Case(
         "github.com/plivo/plivo-go fixtures/lookupGetError.json",
         "plivo",
         """{"api_id": "e2627405-543d-4280-bdfc-a9777073838d", "error_code": 404,
