@@ -22,8 +22,6 @@ class Case(NamedTuple):
     content_type: str | None = None
 
 
-JSON = "application/json"
-
 CASES: list[Case] = [
     # --- Infobip ------------------------------------------------------------------------------
     Case(
@@ -263,6 +261,51 @@ CASES: list[Case] = [
         "message": "Phone number is invalid or does not exist."}""",
         [{"message_id": "request", "state": "unknown", "source": "plivo.api_error"}],
     ),
+    # --- SMPP ---------------------------------------------------------------------------------
+    Case(
+        "OpenSMPP's client tests, org/smpp/pdu/DeliverSMTest.java (a whole deliver_sm in hex:"
+        " receipt text plus receipted_message_id, message_state 5 and a vendor TLV)",
+        "smpp",
+        "000000d40000000500000000000041403537373200010132353437323131343831393100030035373732"
+        "000400010000010003007a69643a30393636323739333432207375623a30303120646c7672643a303031"
+        "207375626d697420646174653a3133303330363037303420646f6e6520646174653a3133303330363037"
+        "303520737461743a554e44454c4956206572723a30303020746578743a494e534f20414c4552542c2031"
+        "3030302c204461001e000b30393636323739333432000427000105140100"
+        "0d736166617269636f6d2d6b6500",
+        [
+            {
+                "message_id": "0966279342",
+                "state": "undelivered",
+                "final": True,
+                "recipient": "+254721148191",  # source_addr: the handset
+                "sender": "5772",
+                "sent_at": "2013-03-06T07:04:00Z",
+                "done_at": "2013-03-06T07:05:00Z",
+            }
+        ],
+    ),
+    Case(
+        "org.bulatnig.smpp's SmscDeliveryReceiptTest.java (test3: err:1 in one digit)",
+        "smpp",
+        "id:b756c4f97aa2e1e67377dffc5e2f7d9b sub:001 dlvrd:0 submit date:0610191211"
+        " done date:0610191211 stat:REJECTD err:1 text:This is an Acti",
+        [
+            {
+                "message_id": "b756c4f97aa2e1e67377dffc5e2f7d9b",
+                "state": "rejected",
+                "sent_at": "2006-10-19T12:11:00Z",
+            }
+        ],
+    ),
+    Case(
+        "a Kannel dlr-url receiver's comment quoting an SMSC's receipt with HLR fields after"
+        " err: (IMSI, MSC, ORN, MCCMNC) and no text:",
+        "smpp",
+        "id:40072910491427628 sub:001 dlvrd:001 submit date:1007291049 done date:1007291049"
+        " stat:DELIVRD err:000 IMSI:219101100935850 MSC:38591016 HLR:38591xxxxxxx ORN:VipNet"
+        " PON:VipNet RON:VipNet ROC:HR MCCMNC:21910",
+        [{"message_id": "40072910491427628", "state": "delivered", "final": True}],
+    ),
     # --- SMSPartner ---------------------------------------------------------------------------
     Case(
         "github.com/smspartnerfr/SMS-API-GO v1/testdata/send_bulksms.json",
@@ -400,7 +443,7 @@ def test_published_payload(case: Case, named: bool, catalog: Catalog) -> None:
     outcomes = normalize(
         case.body.encode(),
         case.provider if named else None,
-        content_type=case.content_type or JSON,
+        content_type=case.content_type,
         catalog=catalog,
     )
     assert len(outcomes) == len(case.expected)
