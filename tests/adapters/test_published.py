@@ -109,6 +109,26 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "github.com/infobip/infobip-api-php-client Test/Api/ApiErrorResponsesTest.php"
+        " (the v3 error answer, E400)",
+        "infobip",
+        """{"errorCode": "E400", "description": "Request cannot be processed.",
+        "action": "Check the syntax, violations and adjust the request.", "violations": [],
+        "resources": [{"name": "API endpoint documentation",
+        "url": "https://www.infobip.com/docs/api/send-sms-messages"}]}""",
+        [{"message_id": "request", "state": "rejected", "reason": "request_invalid"}],
+    ),
+    Case(
+        "github.com/infobip/infobip-api-php-client Test/Api/ApiErrorResponsesTest.php"
+        " (the v3 error answer, E500: read, its code kept)",
+        "infobip",
+        """{"errorCode": "E500", "description": "Something went wrong.",
+        "action": "Something went wrong. Please contact support.", "violations": [],
+        "resources": [{"name": "API endpoint documentation",
+        "url": "https://www.infobip.com/docs/api/send-sms-messages"}]}""",
+        [{"message_id": "request", "channel": "other", "source": "infobip.api_error"}],
+    ),
+    Case(
         "github.com/infobip/infobip-api-php-client Test/Api/Email/EmailWebhookTest.php"
         " (testReportSerialization)",
         "infobip",
