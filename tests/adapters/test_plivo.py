@@ -534,6 +534,8 @@ def test_a_call_without_cause_is_read_from_its_status_or_its_answer() -> None:
     base = {"CallUUID": "c-1", "StartTime": "2024-01-01 10:00:00", "EndTime": "2024-01-01 10:01:00"}
     (busy,) = plivo.parse_doc({**base, "CallStatus": "busy"})
     assert [(c.code, c.name) for c in busy.codes] == [(17, "busy")]  # Q.850 user busy
+    (no_answer,) = plivo.parse_doc({**base, "CallStatus": "NO_ANSWER"})  # a call_state
+    assert [c.code for c in no_answer.codes] == [19]  # Q.850 no answer
     (answered,) = plivo.parse_doc({**base, "AnswerTime": "2024-01-01 10:00:10"})
     assert [(c.code, c.name) for c in answered.codes] == [(16, None)]  # normal clearing
     (unknown,) = plivo.parse_doc(base)

@@ -174,7 +174,9 @@ def _status_or_answer(doc: Mapping[str, object], path: str) -> tuple[NativeCode,
     Without either nothing is known (the outcome stays unknown).
     """
     status = f.text(doc, "CallStatus", PROVIDER, path)
-    cause = _DIAL_STATUS_CAUSES.get(status.lower()) if status else None
+    # The Call object's call_state is written NO_ANSWER where callbacks write no-answer.
+    word = status.strip().lower().replace("_", "-") if status else None
+    cause = _DIAL_STATUS_CAUSES.get(word) if word else None
     if cause is not None:
         return (msgspec.structs.replace(cause_name_code(cause), name=status),)
     answered = f.text(doc, "AnswerTime", PROVIDER, path)
