@@ -404,3 +404,23 @@ def test_stop_reply_is_kept_under_its_message() -> None:
     assert not smspartner.detect(msgspec.json.decode(reply))  # a reply is no report
     with pytest.raises(InputError):
         smspartner.parse(b'{"type": "stop", "phone_number": "+33600000001"}')
+
+
+def test_cancellation_answer_is_a_cancelled_message_when_the_caller_says_so() -> None:
+    # github.com/smspartnerfr/SMS-API-GO v1/testdata/cancel_sms.json
+    body = '{"success": true, "code": 200, "message": "L\'envoi du SMS a été annulé."}'.encode()
+    (report,) = smspartner.parse(body, endpoint="cancel_sms", message_id="2270142")
+    assert (report.message_id, report.source) == ("2270142", "smspartner.cancel_response")
+    assert report.codes == (
+        NativeCode(
+            kind="dlr_status",
+            channel="receipt",
+            code="DELETED",
+            name="L'envoi du SMS a été annulé.",
+            namespace="smpp",
+        ),
+    )
+    with pytest.raises(InputError, match="cancel_sms"):
+        smspartner.parse(body, message_id="2270142")  # never read as an accepted send
+    with pytest.raises(InputError, match="message_id"):
+        smspartner.parse(body, endpoint="cancel_sms")

@@ -14,6 +14,9 @@ Formats, from SMSPartner's documentation (docpartner.dev, "API > SMS Partner"):
 * delivery reports posted to the `urlDlr` given at sending ("Single Send"): form or query
   parameters, or JSON, read with the same names as a status entry, plus the aliases msgId,
   message_id, phone_number, statut, statusDate. The page shows no example of its own.
+* the cancellation answer ("Cancel Scheduled SMS": {"success": true, "code": 200, "message"}),
+  when the caller says so (`endpoint="cancel_sms"`, `message_id=`): the message will not be
+  sent, read as SMPP's DELETED.
 * the send answer, JSON: {"success": true, "code": 200, "message_id", "nb_sms", "cost",
   "currency", "scheduledDeliveryDate"}: the message was accepted (read as the ACCEPTD word);
   message_id may come as a number written in exponent form (2.264102e+06).
@@ -39,6 +42,8 @@ import re
 from collections.abc import Mapping
 from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
 
 from dlrkit.adapters import _lenient as f
 from dlrkit.adapters._smspartner_voice import is_voice_status, voice_codes
@@ -148,6 +153,17 @@ def _one(doc: object, path: str, endpoint: str | None, message_id: str | None) -
     if doc.get("success") is True and f.present(doc, *_STATUS_KEYS) is None:
         if isinstance(doc.get(_BULK_SENT_KEY), list) and doc[_BULK_SENT_KEY]:
             return _bulk_send_answer(doc, path, endpoint, message_id)
+        if endpoint == "cancel_sms":
+            return [_cancel_answer(doc, path, message_id)]
+        if _id(doc, path) is None and f.present(doc, "cost", *_COUNT_KEYS) is None:
+            # A send answer always names its message, parts and cost; this one is another
+            # endpoint's success (a cancellation: {"success": true, "code": 200, "message"}).
+            raise InputError(
+                "a success answer that is no send answer; for a cancellation pass"
+                " endpoint='cancel_sms' and message_id=",
+                provider=PROVIDER,
+                field=path + "message_id",
+            )
         return [_send_answer(doc, path, endpoint, message_id)]
     source = "smspartner.status" if "success" in doc else "smspartner.dlr"
     return [_status_report(doc, path, source, message_id)]
@@ -194,6 +210,34 @@ def _stop_report(doc: Mapping[str, object], path: str) -> Report:
         ),
         recipient=f.text(doc, "phone_number", PROVIDER, path),
         source="smspartner.stop",
+        raw=dict(doc),
+    )
+
+
+# A cancelled message is what SMPP calls DELETED (message state 4): it will not be delivered.
+_CANCELLED = NativeCode(kind="dlr_status", channel="receipt", code="DELETED", namespace="smpp")
+
+
+def _cancel_answer(doc: Mapping[str, object], path: str, default_id: str | None) -> Report:
+    """The answer to "Cancel Scheduled SMS": the message will not be sent (SMPP's DELETED)."""
+    message_id = _id(doc, path) or default_id
+    if message_id is None:
+        raise InputError(
+            "a cancellation answer names no message: pass message_id=",
+            provider=PROVIDER,
+            field=path + "message_id",
+        )
+    name = doc.get("message")
+    return Report(
+        provider=PROVIDER,
+        message_id=message_id,
+        channel=Channel.SMS,
+        codes=(
+            msgspec.structs.replace(_CANCELLED, name=name.strip() or None)
+            if isinstance(name, str)
+            else _CANCELLED,
+        ),
+        source="smspartner.cancel_response",
         raw=dict(doc),
     )
 
