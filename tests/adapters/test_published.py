@@ -234,6 +234,31 @@ CASES: list[Case] = [
         [{"state": "unknown", "done_at": "2017-05-22T12:19:40Z", "price": 0.0}],
     ),
     Case(
+        "github.com/plivo/plivo-java src/test/resources/com/plivo/api/callGetResponse.json"
+        " (hangup_cause_code 4010 End Of XML Instructions, call_status ANSWER)",
+        "plivo",
+        """{"answer_time": null, "api_id": "95727cf4-3eeb-11e7-8edf-02ed609bd62b",
+        "bill_duration": 0, "billed_duration": 0, "call_direction": "outbound",
+        "call_duration": 0, "call_status": "ANSWER",
+        "call_uuid": "4d04c52e-cea3-4458-bbdb-0bfc314ee7cd",
+        "end_time": "2017-05-22 17:49:40+05:30", "from_number": "+919879879876",
+        "initiation_time": "2017-05-22 17:49:30+05:30", "parent_call_uuid": null,
+        "to_number": "919999999999", "total_amount": "0.00000", "total_rate": "0.03570",
+        "hangup_cause_name": "End Of XML Instructions", "hangup_cause_code": 4010,
+        "hangup_source": "Plivo", "voice_network_group": "India All Networks",
+        "source_ip": "127.0.0.1", "cnam_lookup": "disabled"}""",
+        [
+            {
+                "message_id": "4d04c52e-cea3-4458-bbdb-0bfc314ee7cd",
+                "state": "delivered",
+                "final": True,
+                "decided_by": "catalog:plivo:hangup_cause:voice:4010",
+                "sent_at": "2017-05-22T12:19:30Z",
+                "done_at": "2017-05-22T12:19:40Z",
+            }
+        ],
+    ),
+    Case(
         "github.com/plivo/plivo-python tests/resources/fixtures/messageGetResponse.json",
         "plivo",
         """{"api_id": "95747262-3f08-11e7-8bc8-065f6a74a84a", "error_code": null,

@@ -37,6 +37,7 @@ CALL_FIELDS = {
     "call_uuid": "CallUUID",
     "call_direction": "Direction",
     "call_state": "CallStatus",
+    "call_status": "CallStatus",  # plivo-java's fixture ("ANSWER"); call_state elsewhere
     "from_number": "From",
     "to_number": "To",
     "initiation_time": "StartTime",
