@@ -351,6 +351,20 @@ CASES: list[Case] = [
         " PON:VipNet RON:VipNet ROC:HR MCCMNC:21910",
         [{"message_id": "40072910491427628", "state": "delivered", "final": True}],
     ),
+    Case(
+        "github.com/jookies/jasmin misc/doc/sources/apis/ja-http/receiving-dlr.rst (a level 1"
+        " DLR with the example values of its table: the SMSC refused the submit)",
+        "smpp",
+        "id=16fd2706-8baf-433b-82eb-8c7fada847da&message_status=ESME_RINVNUMDESTS&level=1",
+        [
+            {
+                "message_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
+                "state": "rejected",
+                "final": True,
+                "source": "smpp.jasmin_dlr",
+            }
+        ],
+    ),
     # --- SMSPartner ---------------------------------------------------------------------------
     Case(
         "github.com/smspartnerfr/SMS-API-GO v1/testdata/send_bulksms.json",
