@@ -352,6 +352,34 @@ CASES: list[Case] = [
         [{"message_id": "40072910491427628", "state": "delivered", "final": True}],
     ),
     Case(
+        "help.nexmo.com How to read a Nexmo SMPP Delivery Receipt (the example receipt)",
+        "smpp",
+        "id:0000000012345678 sub:001 dlvrd:001 submit date:1601010100 done date:1601010101"
+        " stat:DELIVRD err:000 text:none",
+        [
+            {
+                "message_id": "0000000012345678",
+                "state": "delivered",
+                "sent_at": "2016-01-01T01:00:00Z",
+                "done_at": "2016-01-01T01:01:00Z",
+            }
+        ],
+    ),
+    Case(
+        "smppcenter.com/kb/how-read-smpp-delivery-receipt (dates with seconds, a 20-digit id)",
+        "smpp",
+        "id:64567564356765435676 sub:001 dlvrd:001 submit date:190608165232"
+        " done date:190608165237 stat:DELIVRD err:000 text:Hello World",
+        [
+            {
+                "message_id": "64567564356765435676",
+                "state": "delivered",
+                "sent_at": "2019-06-08T16:52:32Z",
+                "done_at": "2019-06-08T16:52:37Z",
+            }
+        ],
+    ),
+    Case(
         "github.com/jookies/jasmin misc/doc/sources/apis/ja-http/receiving-dlr.rst (a level 1"
         " DLR with the example values of its table: the SMSC refused the submit)",
         "smpp",
