@@ -23,6 +23,17 @@ _LEGACY_5487 = (
     " 10202 CANCELED and 10203 REJECTED, so its advice is a refusal's (try much later), not a"
     " cancellation's"
 )
+_LEGACY_5487_REJECTED = (
+    "Infobip's legacy 5487 migrated to both 10202 CANCELED and 10203 REJECTED (000), so it cannot"
+    " carry both targets' reasons: it keeps the cancellation its SIP 487 names (party unknown, as"
+    " either side may have ended the call), with a refusal's wait before any new attempt"
+)
+_LEGACY_5407 = (
+    "000 maps 5407 to 10302 UNAUTHENTICATED but the sources describe them apart: 5407 as"
+    " authentication a proxy demands on the operator's end (001; 000 says to contact Support: a"
+    " trunk matter for Infobip), 10302 as the caller's own credentials or rights falling short"
+    " (000: the sender fixes them); each code is advised from its own description"
+)
 _SIP_485 = (
     "SIP 485 Ambiguous: the address matched several users and the caller must make it precise"
     " (after_fix); RFC 3398 maps it to Q.850 cause 1, whose provider codes say the number does"
@@ -36,6 +47,8 @@ _PLIVO_5020 = (
 #: pairs of equivalent codes whose advice legitimately differs, and why
 DIFFER: dict[frozenset[str], str] = {
     frozenset(("infobip:error:voice:5487", "infobip:error:voice:10202")): _LEGACY_5487,
+    frozenset(("infobip:error:voice:5487", "infobip:error:voice:10203")): _LEGACY_5487_REJECTED,
+    frozenset(("infobip:error:voice:5407", "infobip:error:voice:10302")): _LEGACY_5407,
     frozenset(("infobip:error:voice:5487", "plivo:hangup_cause:voice:1000")): _LEGACY_5487,
     frozenset(("infobip:error:voice:5487", "sip:status:response:487")): _LEGACY_5487,
     frozenset(("sip:status:response:485", "infobip:error:voice:10303")): _SIP_485,
@@ -51,9 +64,11 @@ def advice(e: Entry) -> tuple[str, str, str]:
 
 
 def equivalent_pairs() -> dict[frozenset[str], tuple[Entry, Entry]]:
+    """`equivalents`, plus every old/new pair of the voice migration: `equivalents` keeps only
+    the pairs sharing a reason, and a documented pair must not escape this check by differing."""
     pairs: dict[frozenset[str], tuple[Entry, Entry]] = {}
     for e in CAT.entries:
-        for other in CAT.equivalents(e):
+        for other in [*CAT.equivalents(e), *CAT.translate_entry(e)]:
             key = frozenset((ref(e), ref(other)))
             if len(key) == 2:  # Infobip 4102 sits in two groups: same ref, two entries
                 pairs.setdefault(key, (e, other))

@@ -15,6 +15,7 @@ INFOBIP_002 = seeds.infobip_reference("002")
 SMSPARTNER = seeds.smspartner()
 PLIVO = seeds.plivo()
 MIGRATION = seeds.migration()
+MIGRATED_NS = ("infobip", "error", "voice")
 
 
 def _id(row: seeds.Row) -> str:
@@ -123,3 +124,31 @@ def test_legacy_group_conflicts_are_recorded(catalog: Catalog) -> None:
             assert not [c for c in e.conflicts if c.field == "group_id"]
     # the seeds' README names 5480 and 5603; 5004 (001: group 3, 000: legacy group 2) is the third
     assert seen == {5004, 5480, 5603}
+
+
+def test_equivalents_across_the_migration_are_documented_pairs(catalog: Catalog) -> None:
+    """Between a legacy 5xxx and a new 10xxx voice code, `equivalents` never goes beyond what 000
+    says: a shared standard does not pair a retired code (000: no 10xxx equivalent), 5492 (not in
+    the migration) or a code migrated elsewhere with a new code. Every documented pair is there
+    unless the two codes' reasons differ (tests/test_catalog_advice.py lists those pairs)."""
+    targets_of: dict[int, set[int]] = {legacy: set() for legacy in MIGRATION.legacy}
+    for legacy, targets in MIGRATION.migrated.items():
+        targets_of[legacy] = {t[0] for t in targets}
+    new_codes = {t[0] for ts in MIGRATION.migrated.values() for t in ts}
+    new_codes |= {t[0] for t in MIGRATION.introduced}
+    legacy_of: dict[int, set[int]] = {code: set() for code in new_codes}
+    for legacy, targets in targets_of.items():
+        for code in targets:
+            legacy_of[code].add(legacy)
+    voice = {e.code: e for e in catalog.entries if (e.provider, e.kind, e.channel) == MIGRATED_NS}
+    assert set(voice) >= set(targets_of) | new_codes
+    for code, e in voice.items():
+        assert isinstance(code, int)
+        across = {
+            o.code
+            for o in catalog.equivalents(e)
+            if (o.provider, o.kind, o.channel) == MIGRATED_NS
+            and (o.code in new_codes) != (code in new_codes)
+        }
+        documented = legacy_of[code] if code in new_codes else targets_of.get(code, set())
+        assert across == {c for c in documented if voice[c].reason == e.reason}, code

@@ -105,7 +105,11 @@ class RelationsMixin:
 
         Two entries are equivalent when the standards under them lead to the same root code and
         they share the canonical reason; plus the same code in a namespace sharing the numbering,
-        the migration's old/new pairs, and a status reason's matching error.
+        the migration's old/new pairs sharing the reason, and a status reason's matching error.
+
+        Across the migration (a legacy code and a new code of the same namespace) only the pairs
+        the migration document states count: a shared standard does not make a retired code, or
+        a code migrated elsewhere, equivalent to a new code the document does not name for it.
         """
         if self._groups is None:
             groups: dict[str, list[Entry]] = defaultdict(list)
@@ -117,7 +121,11 @@ class RelationsMixin:
         seen: dict[int, Entry] = {}
         root = self._root(entry)
         for e in self._groups.get(root, ()) if root else ():
-            if e.reason == entry.reason and not NAMESPACES[e.provider].is_standard:
+            if (
+                e.reason == entry.reason
+                and not NAMESPACES[e.provider].is_standard
+                and not _across_migration(entry, e)
+            ):
                 seen[id(e)] = e
         for e in self.same_numbering(entry) + self.status_reason_partners(entry):
             seen[id(e)] = e
@@ -133,6 +141,16 @@ class RelationsMixin:
         """Old Infobip voice code -> its new codes; new code -> the old codes it replaces."""
         codes: Sequence[int] = entry.replaced_by or entry.replaces or ()
         return [e for c in codes for e in self.lookup(entry.provider, c, "error", entry.channel)]
+
+
+def _across_migration(a: Entry, b: Entry) -> bool:
+    """A legacy code and a new code of one migrated namespace (their pairing is the document's)."""
+    return (
+        (a.provider, a.kind, a.channel) == (b.provider, b.kind, b.channel)
+        and a.migration is not None
+        and b.migration is not None
+        and bool(a.legacy) != bool(b.legacy)
+    )
 
 
 def _normalize_code(code: str) -> Code:
