@@ -152,3 +152,56 @@ def test_equivalents_across_the_migration_are_documented_pairs(catalog: Catalog)
         }
         documented = legacy_of[code] if code in new_codes else targets_of.get(code, set())
         assert across == {c for c in documented if voice[c].reason == e.reason}, code
+
+
+def _stated_by_000(e: Entry) -> list[tuple[str | None, int | None]]:
+    """(name, group id) as 000 states them for this entry: a legacy, new or status-reason row."""
+    if (e.provider, e.kind, e.channel) == MIGRATED_NS:
+        legacy = [MIGRATION.legacy[e.code]] if e.code in MIGRATION.legacy else []
+        new = [
+            (name, group)
+            for code, group, name in [
+                *(t for ts in MIGRATION.migrated.values() for t in ts),
+                *MIGRATION.introduced,
+            ]
+            if code == e.code
+        ]
+        return [*legacy, *new]
+    status, group, name, _, _ = MIGRATION.status_reason
+    if (e.provider, e.kind.value, e.code) == ("infobip", "status", status):
+        return [(name, group)]
+    return []
+
+
+SEED_ROWS = INFOBIP_001 + INFOBIP_002 + SMSPARTNER + PLIVO
+SEEDED = [e for e in Catalog.default().entries if set(e.sources) & set(seeds.FILES)]
+
+
+@pytest.mark.parametrize("entry", SEEDED, ids=lambda e: f"{e.provider}-{e.channel}-{e.code}")
+def test_no_fact_beyond_what_the_cited_seeds_state(entry: Entry) -> None:
+    """Each seed an entry cites states a row for it, and a name, group or permanence flag on the
+    entry comes from one of them: 000 gives new codes a group id but no group name and no flag,
+    002 gives no names (but for Mobile Identity and DLT), Plivo and the API tables no groups."""
+    rows = [
+        r
+        for r in SEED_ROWS
+        if r.source in entry.sources
+        and (r.provider, r.kind, r.channel, r.code)
+        == (entry.provider, entry.kind.value, entry.channel, entry.code)
+        and r.name in (None, entry.name)
+        and r.group_id in (None, entry.group_id)
+    ]
+    by_000 = _stated_by_000(entry) if "000" in entry.sources else []
+    for sid in entry.sources:
+        if sid in seeds.FILES:
+            assert [r for r in rows if r.source == sid] or (sid == "000" and by_000), sid
+    names = {r.name for r in rows} | {n for n, _ in by_000}
+    groups = {r.group_id for r in rows} | {g for _, g in by_000}
+    if entry.name is not None:
+        assert entry.name in names
+    if entry.group_id is not None:
+        assert entry.group_id in groups
+    if entry.group_name is not None:
+        assert entry.group_name in {r.group_name for r in rows}
+    if entry.permanent is not None:
+        assert entry.permanent in {r.permanent for r in rows}
