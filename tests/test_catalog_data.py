@@ -44,7 +44,14 @@ def _sentences(text: str) -> list[list[str]]:
     return [w for w in map(_words, parts) if len(w) >= MIN_WORDS]
 
 
-SEED_SENTENCES = [s for sid in seeds.FILES for s in _sentences(seeds.text(sid))]
+def _unflatten(text: str) -> str:
+    """000's rows run their columns together ("...calls.100020MACHINE_DETECTEDThe voice call...");
+    break them where a sentence or a name ends so each description stands as its own sentence."""
+    text = re.sub(r"(?<=[.!?])(?=[0-9A-Z])", "\n", text)
+    return re.sub(r"(?<=[A-Z_]{2}|[A-Z_]\d)(?=[A-Z][a-z])|(?<=[a-z.])(?=1\d{5}[A-Z])", "\n", text)
+
+
+SEED_SENTENCES = [s for sid in seeds.FILES for s in _sentences(_unflatten(seeds.text(sid)))]
 _BY_WORD: dict[str, set[int]] = {}
 for _i, _s in enumerate(SEED_SENTENCES):
     for _w in set(_s):
