@@ -10,8 +10,9 @@
 A report key is a hash of the provider and the raw report, from which the message id is read,
 so a report is as unique by the three columns as by its key alone. Each stored report now
 dirties two index entries on random pages fewer (docs/benchmarks.md). SQLite cannot change a
-primary key in place: its two tables are rebuilt, rows copied as they are; PostgreSQL swaps
-the constraints.
+primary key in place: its two tables are rebuilt, rows copied as they are (3 s for 300,000
+reports and 100,000 outcomes on the development machine: plan minutes for tens of millions);
+PostgreSQL swaps the constraints (building each new key once).
 
 Revision ID: 0003
 Revises: 0002
