@@ -18,7 +18,10 @@ verified, parsed, classified and written. Then, in the same run and on the same 
 3. the reports kept (store or stream), which must be at least those answered 2xx (requests in
    flight when wrk stops are kept but not counted);
 4. the server's CPU time per request (of both runs), which other load on a shared machine
-   inflates far less than it does the wall-clock figures.
+   inflates far less than it does the wall-clock figures, and wrk's;
+5. the CPU time other processes took on the machine during each run (its busy time less the
+   server's, wrk's and this script's): a run beside other work (several CPU-seconds) is not
+   comparable with a run on a quiet machine.
 
 Goal on a 2-core machine: over 5,000 reports/s durable, p99 under 50 ms, at least half the
 no-op ceiling. Prints a table and one JSON line (`--json`: the JSON line only).
@@ -30,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -118,13 +122,27 @@ def cpu_seconds(pid: int) -> float:
     return total / tick
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent busy so far, all cores (steal included: CPU the
+    hypervisor gave to others), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
     url: str, requests: Path, args: argparse.Namespace, seconds: int, server: int
 ) -> dict[str, Any]:
     cpu = cpu_seconds(server)
+    busy, own = machine_busy_seconds(), time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = ["wrk", "-t", str(args.threads), "-c", str(args.connections)]
     command += ["-d", f"{seconds}s", "--timeout", "10s", "-s", str(LUA), url, "--", str(requests)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, the one child reaped meanwhile
+    wrk_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    server_cpu = cpu_seconds(server) - cpu
+    load = machine_busy_seconds() - busy - server_cpu - wrk_cpu - (time.process_time() - own)
     for line in done.stdout.splitlines():
         if line.startswith("WRK_RESULT "):
             result: dict[str, Any] = json.loads(line.removeprefix("WRK_RESULT "))
@@ -133,7 +151,9 @@ def wrk(
             result["ok"] = result["requests"] - result["status_errors"]
             result["errors"] = errors
             result["per_second"] = result["ok"] / seconds_run
-            result["cpu_us"] = (cpu_seconds(server) - cpu) / max(result["requests"], 1) * 1e6
+            result["cpu_us"] = server_cpu / max(result["requests"], 1) * 1e6
+            result["wrk_cpu_us"] = wrk_cpu / max(result["requests"], 1) * 1e6
+            result["other_cpu_s"] = max(load, 0.0)
             return result
     raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
 
@@ -238,6 +258,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "noop_p99_ms": ceiling["p99_us"] / 1000,
         "server_cpu_us_per_webhook": round(hooks["cpu_us"]),
         "server_cpu_us_per_noop": round(ceiling["cpu_us"]),
+        "wrk_cpu_us_per_webhook": round(hooks["wrk_cpu_us"]),
+        "other_cpu_s": round(hooks["other_cpu_s"], 1),
+        "other_cpu_s_noop": round(ceiling["other_cpu_s"], 1),
         "ratio": round(hooks["per_second"] / ceiling["per_second"], 3),
         "answered_2xx": hooks["ok"],
         "refused_or_failed": hooks["status_errors"] + hooks["errors"],
@@ -294,6 +317,11 @@ def main() -> int:
             (
                 "server CPU per webhook / no-op",
                 f"{result['server_cpu_us_per_webhook']} / {result['server_cpu_us_per_noop']} µs",
+            ),
+            ("wrk's CPU per webhook", f"{result['wrk_cpu_us_per_webhook']} µs"),
+            (
+                "CPU of other processes (webhooks / no-op run)",
+                f"{result['other_cpu_s']} / {result['other_cpu_s_noop']} s",
             ),
             ("answered 2xx / stored", f"{result['answered_2xx']:,} / {result['reports_stored']:,}"),
             ("refused or failed", f"{result['refused_or_failed']:,}"),
