@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,12 @@ from tests.dashboard import traffic
 from tests.service.conftest import LiveServer, dlrkit, live_server
 
 CHROMIUM = os.environ.get("DLRKIT_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The pages are photographed on every run, into a temporary folder: a test run leaves the
+# working tree as it found it. DLRKIT_SCREENSHOTS=docs/screenshots refreshes the documentation's.
+SCREENSHOTS = Path(
+    os.environ.get("DLRKIT_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / f"dlrkit-screenshots-{os.getuid()}"
+)
 VIEWPORT = {"width": 1280, "height": 900}
 
 
