@@ -185,3 +185,38 @@ def test_the_sandbox_refuses_options_that_would_do_nothing() -> None:
     alone = run("sandbox", "--smpp-account", "a:b", "--smpp-forward-url", "http://x", ok=2)
     assert "--smpp-account, --smpp-forward-url" in alone.stderr
     assert "--smpp-port" in alone.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("normalize", "examples/smpp-receipts.txt", "-o", "/nonexistent/dir/out.jsonl"),
+        ("normalize", "examples/infobip-reports.jsonl", "-o", "/nonexistent/dir/out.parquet"),
+        ("normalize", "examples/smpp-receipts.txt", "-o", "examples"),
+        ("codes", "export", "-o", "/nonexistent/dir/codes.csv"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_by_name(args: tuple[str, ...]) -> None:
+    """A missing folder or a folder given as the file: one line naming --output, exit 2, no
+    traceback (open() used to raise FileNotFoundError after the work was done)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "dlrkit", *args],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("dlrkit: --output: cannot write "), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("name", "first"), [("codes.csv", "provider,kind"), ("codes.json", "[")])
+def test_codes_export_writes_the_format_its_file_is_named_for(
+    tmp_path: Path, name: str, first: str
+) -> None:
+    out = tmp_path / name
+    run("codes", "export", "-o", str(out))
+    assert out.read_text(encoding="utf-8").startswith(first)
+    assert run("codes", "export", "-f", "json", "-o", str(tmp_path / "x.csv")).returncode == 0
+    assert (tmp_path / "x.csv").read_text(encoding="utf-8").startswith("[")

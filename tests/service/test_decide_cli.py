@@ -63,6 +63,9 @@ async def test_suppressions_commands(data_dir: Path) -> None:
     assert dlrkit("suppressions", "export", "-f", "jsonl", "-o", str(out), *store).returncode == 0
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["permanent"] for x in lines] == [False, True]
+    named = data_dir / "named.jsonl"  # no --format: the file's name says JSON Lines
+    assert dlrkit("suppressions", "export", "-o", str(named), *store).returncode == 0
+    assert named.read_text() == out.read_text()
 
     removed = dlrkit("suppressions", "remove", "+33611223344", *store)
     assert (removed.returncode, removed.stdout.strip()) == (

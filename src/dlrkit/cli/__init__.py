@@ -200,7 +200,12 @@ def _add_codes(sub: Any, cc: _Handlers) -> None:
         "vocabulary (provider, kind, channel, code, name, group_id, ... sources).",
     )
     _filters(p)
-    p.add_argument("--format", "-f", choices=["json", "csv"], default="json", help="default json")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=["json", "csv"],
+        help="default: the one --output's name ends with (.csv, .json), else json",
+    )
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.set_defaults(func=cc.cmd_codes_export)
 

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from dlrkit.catalog import Catalog, Entry
+from dlrkit.cli.files import check_output, format_for
 from dlrkit.cli.render import Card, error, print_cards, print_table
 from dlrkit.errors import UnknownCodeError
 from dlrkit.explainer import Explanation, explain, record
@@ -259,9 +260,11 @@ def cmd_codes_export(args: argparse.Namespace) -> int:
     except UnknownCodeError as exc:
         return _not_found(exc)
     records = [record(e, cat) for e in entries]
+    fmt = format_for(args.output, args.format, ("json", "csv"), "json")
+    check_output(args.output)
     out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     try:
-        if args.format == "json":
+        if fmt == "json":
             import json
 
             out.write(json.dumps(records, indent=1, ensure_ascii=False).encode() + b"\n")

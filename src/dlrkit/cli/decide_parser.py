@@ -90,7 +90,12 @@ def add_decide_commands(sub: Any, handlers: Any) -> None:
     p.set_defaults(func=handlers.cmd_suppressions_check)
 
     p = ssub.add_parser("export", help="every suppression, lapsed ones included, by recipient")
-    p.add_argument("--format", "-f", choices=["csv", "jsonl"], default="csv", help="default csv")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=["csv", "jsonl"],
+        help="default: the one --output's name ends with (.csv, .jsonl), else csv",
+    )
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     _store_options(p)
     p.set_defaults(func=handlers.cmd_suppressions_export)

@@ -18,6 +18,7 @@ from typing import IO
 
 from dlrkit.catalog import Catalog
 from dlrkit.classify import Classifier
+from dlrkit.cli.files import check_output
 from dlrkit.cli.render import error, print_table
 from dlrkit.errors import DlrkitError, InputError
 from dlrkit.normalizer import normalize
@@ -113,6 +114,7 @@ def _progress(total: int | None) -> object | None:
 
 def cmd_normalize(args: argparse.Namespace) -> int:
     fmt = args.to or _format_from(args.output) or "jsonl"
+    check_output(args.output)
     rules = Rules.load(args.rules) if args.rules else None
     classifier = Classifier(Catalog.default(), rules)
     out_stream = None

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from contextlib import nullcontext
 from typing import IO, Any
 
 import msgspec
 
+from dlrkit.cli.files import check_output, format_for
 from dlrkit.cli.service_cmds import (
     EXIT_NOT_FOUND,
     EXIT_OK,
@@ -166,10 +166,10 @@ def open_output(path: str | None) -> IO[str] | nullcontext[IO[str]]:
 
 
 def cmd_suppressions_export(args: argparse.Namespace) -> int:
-    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
-        raise InputError(f"cannot write {args.output}: no such directory", field="--output")
+    check_output(args.output)
+    fmt = format_for(args.output, args.format, ("csv", "jsonl"), "csv")
     require_database(args, settings_from(args))  # before the output file is created
     with open_output(args.output) as out:
-        count = _with_store(args, lambda store: _write_export(store, out, args.format))
+        count = _with_store(args, lambda store: _write_export(store, out, fmt))
     sys.stderr.write(f"exported {count} suppression{'s' if count != 1 else ''}\n")
     return EXIT_OK
