@@ -209,6 +209,8 @@ def test_rule_pattern_matches_names() -> None:
         ({"retry_after": -5}, "rules#1.retry_after"),
         ({"pattern": "(", "retry": "now"}, "rules#1.pattern"),
         ({"colour": "red", "retry": "now"}, "rules#1"),
+        ({"provider": "infobp", "retry": "now"}, "rules#1.provider"),  # would never match
+        ({"kind": "colour", "retry": "now"}, "rules#1.kind"),
     ],
 )
 def test_bad_rules_name_the_field(rule: dict[str, object], field: str) -> None:

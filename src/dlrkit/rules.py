@@ -23,6 +23,7 @@ import tomllib
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
+from dlrkit.adapters import ADAPTERS
 from dlrkit.errors import InputError
 from dlrkit.vocab import Party, Reason, Retry
 
@@ -96,6 +97,11 @@ class Rules(NamedTuple):
                 pattern = re.compile(raw["pattern"]) if "pattern" in raw else None
             except re.error as exc:
                 raise InputError(f"bad pattern: {exc}", field=f"{where}.pattern") from exc
+            if "provider" in raw and raw["provider"] not in ADAPTERS:
+                raise InputError(
+                    f"{raw['provider']!r} is not one of: {', '.join(ADAPTERS)}",
+                    field=f"{where}.provider",
+                )
             if "kind" in raw and raw["kind"] not in _KINDS:
                 raise InputError(f"kind must be one of {sorted(_KINDS)}", field=f"{where}.kind")
             rule = Rule(
