@@ -220,3 +220,14 @@ def test_codes_export_writes_the_format_its_file_is_named_for(
     assert out.read_text(encoding="utf-8").startswith(first)
     assert run("codes", "export", "-f", "json", "-o", str(tmp_path / "x.csv")).returncode == 0
     assert (tmp_path / "x.csv").read_text(encoding="utf-8").startswith("[")
+
+
+def test_a_database_that_refuses_is_one_line() -> None:
+    """The real PostgreSQL refusing an unknown role: the driver's reason on one line, without
+    SQLAlchemy's class name or its "Background on this error" link."""
+    proc = run("keys", "list", "--db", "postgresql://no_such_role@127.0.0.1:5432/test", ok=2)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("dlrkit: cannot open the store at postgresql+psycopg://")
+    assert 'role "no_such_role" does not exist' in lines[0]
+    assert "sqlalche.me" not in proc.stderr

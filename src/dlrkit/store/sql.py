@@ -129,7 +129,10 @@ class SqlStore:
             pool.shutdown()
             engine.dispose()
             where = engine.url.render_as_string()  # the password hidden
-            raise StoreError(f"cannot open the store at {where}: {exc}") from exc
+            # The driver's own message, on one line: SQLAlchemy's adds its class name and a
+            # "Background on this error at <its website>" line.
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise StoreError(f"cannot open the store at {where}: {reason}") from exc
         writer: GroupCommitter | ProcessCommitter
         if self.writer == "process" and engine.dialect.name == "sqlite":
             writer = ProcessCommitter(self.url, self.policy)
