@@ -105,6 +105,21 @@ def test_unknown_shape_is_a_clear_error() -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b"{not json", "object keys must be strings (byte 1)"),
+        (b'{"results":[{"messageId":"a",}]}', "trailing comma in object (byte 29)"),
+        (b"[1, 2", "truncated"),
+    ],
+)
+def test_broken_json_is_said_to_be_broken(body: bytes, where: str) -> None:
+    """A payload that looks like JSON and is not: the JSON error, not "whose is it?"."""
+    with pytest.raises(InputError, match="not valid JSON") as err:
+        normalize(body)
+    assert where in str(err.value)
+
+
+@pytest.mark.parametrize(
     "junk",
     [b"", b"null", b"[]", b"{}", b"\xff\xfe\x00", b"{" * 5000, b"1e999999", b'{"results": 5}'],
 )

@@ -78,6 +78,11 @@ def detect(payload: Payload, content_type: str | None = None) -> str:
     body, ctype = _to_bytes(payload)
     doc = _sniff(body, content_type or ctype)
     claims = [name for name in adapters.ADAPTERS if adapters.get(name).detect(doc)]
+    if not claims and isinstance(doc, str) and doc.strip()[:1] in ("{", "["):
+        try:  # it looks like JSON, no adapter read it as text: say what is wrong with the JSON
+            msgspec.json.decode(doc.strip())
+        except (msgspec.DecodeError, RecursionError) as exc:
+            raise InputError(f"not valid JSON: {exc}", field="payload") from None
     if not claims:
         raise InputError(
             "unrecognised payload shape: no adapter ("
