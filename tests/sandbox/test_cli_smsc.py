@@ -94,6 +94,7 @@ def test_sandbox_runs_the_smsc_an_esme_binds_submits_and_gets_the_receipt(
             time.sleep(0.05)
 
     assert "SMPP 3.4 SMSC on 127.0.0.1:" in server.output
+    assert f"binds; also posted to {receiver.url}/webhooks/smpp\n" in server.output
     assert "Traceback" not in server.output
 
     text = _text(receipt.short_message)
@@ -132,6 +133,10 @@ def test_default_account_and_refused_binds() -> None:
         assert _bind_status(smpp_port, "dlrkit", "wrong") == status_code("ESME_RINVPASWD")
         assert _bind_status(smpp_port, "nobody", "sandbox") == status_code("ESME_RINVSYSID")
     assert f"127.0.0.1:{smpp_port} (bind as dlrkit:sandbox" in server.output
+    assert (
+        "receipts: deliver_sm to receiver/transceiver binds "
+        "(--smpp-forward-url also posts them over HTTP)\n"
+    ) in server.output
 
 
 def test_without_smpp_port_there_is_no_smsc() -> None:

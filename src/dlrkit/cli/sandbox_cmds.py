@@ -211,11 +211,15 @@ def _with_smsc(app: Any, args: argparse.Namespace) -> str:
     port = sock.getsockname()[1]
     smpp_serve.run_with_app(app, smpp_serve.SmscServer(smsc, args.host, port, sock=sock))
     accounts = ", ".join(f"{a.system_id}:{a.password}" for a in options["accounts"])
-    forward = options["forward_url"] or "(not posted over HTTP: --smpp-forward-url)"
+    forward = (
+        f"; also posted to {options['forward_url']}"
+        if options["forward_url"]
+        else " (--smpp-forward-url also posts them over HTTP)"
+    )
     return (
         f"  SMPP 3.4 SMSC on {args.host}:{port} (bind as {accounts}; system_id "
         f"{options['system_id']})\n"
-        f"    receipts: deliver_sm to receiver/transceiver binds; also posted to {forward}\n"
+        f"    receipts: deliver_sm to receiver/transceiver binds{forward}\n"
     )
 
 
