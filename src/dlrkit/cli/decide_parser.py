@@ -73,7 +73,7 @@ def add_decide_commands(sub: Any, handlers: Any) -> None:
     p.set_defaults(func=handlers.cmd_suppressions_add)
 
     p = ssub.add_parser("remove", help="lift a recipient's suppression (exit 1 if none)")
-    p.add_argument("recipient")
+    p.add_argument("recipient", help="the phone number (E.164 or as reported) or address")
     _store_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=handlers.cmd_suppressions_remove)
@@ -84,7 +84,7 @@ def add_decide_commands(sub: Any, handlers: Any) -> None:
         description="Exit status 0 when the recipient is suppressed now, 1 when it may be written "
         "to, like grep: `dlrkit suppressions check +33612345678 || send ...`.",
     )
-    p.add_argument("recipient")
+    p.add_argument("recipient", help="the phone number (E.164 or as reported) or address")
     _store_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=handlers.cmd_suppressions_check)
