@@ -1,6 +1,6 @@
 """Benchmark: `dlrkit serve` taking signed webhooks over loopback from wrk, against its no-op ceiling.
 
-    /work/venv/bin/python bench/ingest.py [--duration 10] [--connections 64] [--workers 1]
+    .venv/bin/python bench/ingest.py [--duration 10] [--connections 64] [--workers 1]
         [--store-writer process|thread] [--provider infobip] [--reports-per-webhook 1]
         [--broker nats://127.0.0.1:4222]
 

@@ -1,7 +1,7 @@
 """Benchmark: the ingest service's own ceiling, every webhook verified, parsed and classified but
 acknowledged without being stored, against the no-op endpoint.
 
-    /work/venv/bin/python bench/ingest_front.py [--duration 8] [--connections 64] [--delay 0]
+    .venv/bin/python bench/ingest_front.py [--duration 8] [--connections 64] [--delay 0]
 
 `bench/ingest.py` measures the real service; this one answers a narrower question: how fast
 can the HTTP stack plus the webhook route's own work (content type, size, signature, parsing,

@@ -1,6 +1,6 @@
 """Benchmark: insight queries on 10 million stored outcomes, SQLite and PostgreSQL side by side.
 
-    /work/venv/bin/python bench/insights.py [--outcomes 10000000] [--days 90] [--repeat 40]
+    .venv/bin/python bench/insights.py [--outcomes 10000000] [--days 90] [--repeat 40]
         [--pg postgresql://postgres@127.0.0.1:5432/test] [--dir DIR] [--keep] [--reuse]
 
 Generates `--outcomes` outcomes over `--days` days straight into `outcomes` and the rollups

@@ -1,6 +1,6 @@
 """Benchmark: `dlrkit normalize` throughput against bare JSON parsing, and memory on a big input.
 
-    /work/venv/bin/python bench/normalize.py [--lines 1000000] [--big-gb 2] [--skip-big]
+    .venv/bin/python bench/normalize.py [--lines 1000000] [--big-gb 2] [--skip-big]
                                              [--general-lines 100000] [--repeat 3]
 
 Generates `--lines` realistic Infobip SMS report lines (bench/gen_infobip.py) and prints, in one

@@ -1,6 +1,6 @@
 """Benchmark: durable reports per second through `Store.ingest`, SQLite and PostgreSQL side by side.
 
-    /work/venv/bin/python bench/store.py [--reports 30000] [--callers 64] [--batch 1]
+    .venv/bin/python bench/store.py [--reports 30000] [--callers 64] [--batch 1]
                                          [--pg postgresql://postgres@127.0.0.1:5432/test]
 
 Many concurrent callers (asyncio tasks, like the webhook handlers of a busy server) each send

@@ -1,6 +1,6 @@
 """Benchmark: how fast one `dlrkit worker` moves reports from JetStream into PostgreSQL.
 
-    /work/venv/bin/python bench/worker.py [--reports 20000] [--batch 256]
+    .venv/bin/python bench/worker.py [--reports 20000] [--batch 256]
         [--nats nats://127.0.0.1:4222] [--pg postgresql://postgres@127.0.0.1:5432/test]
 
 Publishes `--reports` distinct, realistic reports (the sandbox's Infobip SMS reports, classified
