@@ -34,6 +34,16 @@ def _mark_page(page: Page) -> None:
     page.evaluate("window.__stayed = true")
 
 
+def _settled(page: Page) -> None:
+    """Wait until htmx has finished the last swap: content it swapped in gets its listeners
+    when it settles (~20 ms later), so a change made before that would be lost (a user never
+    is that quick; a test is)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
+        ".htmx-added')"
+    )
+
+
 def _stayed(page: Page) -> bool:
     return bool(page.evaluate("window.__stayed === true"))
 
@@ -101,15 +111,18 @@ def test_overview_filters_change_the_totals_in_place(page: Page, served: Served)
     expect(page.locator("#total-messages")).to_have_text(str(len(served.sent.calls)))
     expect(page.locator("#total-delivered")).to_have_text("0")
     assert "provider=plivo" in page.url
+    _settled(page)
     page.select_option("#f-provider", "")
     total = str(sum(served.sent.states.values()))
     expect(page.locator("#total-messages")).to_have_text(total)  # swapped: the form is new
+    _settled(page)
     page.fill("#f-country", "DE")
     page.press("#f-country", "Enter")
     german = _count(served, country="DE")
     expect(page.locator("#total-messages")).to_have_text(str(sum(german.values())))
     expect(page.locator("#total-delivered")).to_have_text(str(german["delivered"]))
     assert _stayed(page), "filters swap the page in place (htmx), no reload"
+    _settled(page)
     page.fill("#f-country", "D1")
     page.press("#f-country", "Enter")
     expect(page.locator(".errors")).to_contain_text("country: 'D1' is not a two-letter")
@@ -141,6 +154,7 @@ def test_failures_by_each_dimension(page: Page, served: Served) -> None:
     page.select_option("#f-channel", "voice")
     expect(page.locator("#failed-total")).to_have_text(str(len(served.sent.calls)))
     assert _stayed(page)
+    _settled(page)
     page.click("nav.tabs >> text=code")
     expect(page.locator("#failures-table")).to_contain_text("plivo hangup cause 3010 Busy Line")
 
@@ -167,6 +181,7 @@ def test_message_search_and_drill_down(page: Page, served: Served, watched: Watc
     assert {r.locator("td").nth(6).inner_text() for r in rows.all()} == {"rejected"}
     screenshot(page, "messages")
 
+    _settled(page)
     page.fill("#f-id", "ib-late")
     page.press("#f-id", "Enter")
     expect(page.locator("h1")).to_contain_text("ib-late")
@@ -212,6 +227,7 @@ def test_suppression_list_forms(page: Page, served: Served) -> None:
     screenshot(page, "suppressions")
     page.locator("#suppressions-table tr", has_text="+33699887766").locator("button").click()
     expect(page.locator("#done")).to_have_text("Lifted the suppression of +33699887766.")
+    _settled(page)
     page.select_option("#f-source", "manual")
     expect(page.locator(".empty")).to_have_text("No suppression matches.")
 
