@@ -1,9 +1,11 @@
 /* dlrkit._lane: the fast lane's loop (dlrkit/fastlane.py) for the usual line, in C.
  *
- * `encode_lines(lines, lane)` gives, per line, what `InfobipSmsLane._line` gives (the general
- * path's outcome bytes, or None), byte for byte: tests/test_fastlane.py runs its parity tests on
- * both. It reads by itself only the lines that are one Infobip SMS report written the way msgspec
- * writes it, which is how Infobip sends them:
+ * `encode_lines(lines, lane, seen, owns)` gives, per line, what `InfobipSmsLane._line` gives (the
+ * general path's outcome bytes, or None), byte for byte, appends each outcome's kind to `seen`
+ * and, for Parquet output, its own fields as values to `owns` (see own_of):
+ * tests/test_fastlane.py runs its parity tests on both loops. It reads by itself only the lines
+ * that are one Infobip SMS report written the way msgspec writes it (compact JSON, as most
+ * encoders write it and as our generator writes Infobip's documented report):
  *
  *     {"results":[{"bulkId":"...","messageId":"...",...,"error":{...}}]}
  *
