@@ -375,6 +375,85 @@ def test_a_group_holds_at_most_max_group_reports(monkeypatch: pytest.MonkeyPatch
     assert groups == [[4, 4], [4], [25], [1, 9], [1]]  # a larger batch goes alone
 
 
+def test_the_child_commits_the_frames_that_arrived_together_as_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Frames waiting in the pipe share a transaction, up to MAX_GROUP reports, never split;
+    each frame still gets its own answers, in order."""
+    from dlrkit.store import process
+
+    monkeypatch.setattr(process, "MAX_GROUP", 10)
+    items = traffic(messages=20, reports=60, seed=23).reports
+    sizes = [[4], [3, 2], [4], [25], [1], [2, 2, 2], [1]]
+    frames, start = [], 0
+    for frame in sizes:
+        jobs = []
+        for size in frame:
+            jobs.append(Job(items[start : start + size], full=False))
+            start += size
+        frames.append(jobs)
+    groups = process._groups(frames)
+    assert [[[len(j.items) for j in f] for f in g] for g in groups] == [
+        [[4], [3, 2]],
+        [[4]],
+        [[25]],  # a larger frame goes alone
+        [[1], [2, 2, 2], [1]],
+    ]
+    transactions: list[int] = []
+
+    def commit(batch: Sequence[Incoming]) -> list[Stored]:
+        transactions.append(len(batch))
+        return [Stored(report_key=i.report_key, duplicate=False, outcome=i.outcome) for i in batch]
+
+    answers = [process._answer_group(commit, g) for g in groups]
+    assert transactions == [9, 4, 25, 8]
+    per_frame = [[len(a.duplicates or []) for a in frame] for group in answers for frame in group]
+    assert per_frame == sizes
+
+
+def test_the_wal_starts_over_under_steady_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that never pauses still lets SQLite start the WAL over (by `catch_up` between
+    its transactions), so the WAL stays bounded; without it, it grows for as long as the writes
+    go on."""
+    import sqlite3
+
+    from dlrkit.store.process import Checkpointer
+
+    monkeypatch.setattr(Checkpointer, "RESTART_FRAMES", 64)
+    monkeypatch.setattr(Checkpointer, "WAL_KEEP", 0)
+    database = str(tmp_path / "wal.db")
+    writer = sqlite3.connect(database, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute(f"PRAGMA journal_size_limit={Checkpointer.WAL_KEEP}")
+    writer.execute("CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB)")
+    checkpointer = Checkpointer(database, interval=0.005)
+    checkpointer.start()
+    largest = 0
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:  # a transaction after another, with no pause
+            writer.execute("BEGIN IMMEDIATE")
+            writer.executemany(
+                "INSERT INTO t VALUES (?, ?)",
+                [(os.urandom(16), os.urandom(300)) for _ in range(50)],
+            )
+            writer.execute("COMMIT")
+            checkpointer.catch_up()
+            largest = max(largest, os.path.getsize(database + "-wal"))
+    finally:
+        checkpointer.stop()
+        writer.close()
+    rows = sqlite3.connect(database).execute("SELECT count(*) FROM t").fetchone()[0]
+    assert rows > 0
+    assert checkpointer.restarts >= 3
+    # 64 frames, plus what was committed during the last checkpoint, plus slack; without the
+    # catch-up this reaches tens of megabytes in three seconds
+    assert largest < 8 << 20, largest
+
+
 def test_output_at_start_up_does_not_garble_the_protocol(tmp_path: Path) -> None:
     """The protocol has pipes of its own: a site customization printing to stdout is harmless."""
     site = tmp_path / "site"

@@ -20,12 +20,14 @@ big-endian length and a JSON body (at most `MAX_FRAME` bytes):
   batch: `Done` (the `Stored` list or the duplicate flags, written only after the commit
   returned) or `Failed` (an `InputError` naming the field, or a `StoreError`).
 
-Group commit: one frame is in flight at a time, and the next one carries the batches submitted
-while the child was committing the previous one, up to `MAX_GROUP` reports (one transaction
-each). The busier the service, the larger the groups; a commit has a cost whatever its size (the
-fsync, the pages it writes), so sending each batch the moment it arrives would make many small,
-costly commits. If a group's transaction fails, the child retries it batch by batch, so a bad
-batch fails alone (as `writer.GroupCommitter` does in a thread).
+Group commit: the parent sends what was submitted as soon as its event loop gets to it (the
+batches of one turn of the loop share a frame), and the child commits every frame that arrived
+while it was committing the previous transaction as one transaction, up to `MAX_GROUP` reports.
+The busier the service, the larger the groups (a commit has a cost whatever its size: the fsync,
+the pages it writes), and the child never waits for a round trip through the parent's event
+loop between two transactions. (With one frame in flight at a time, the child spent a third of
+its time waiting for the next one.) If a group's transaction fails, the child retries it batch
+by batch, so a bad batch fails alone (as `writer.GroupCommitter` does in a thread).
 
 Durability is unchanged: an `ingest` call returns only once the child answered that its batch is
 committed. If the child dies (killed, out of memory), the batches in flight fail with a
@@ -228,7 +230,7 @@ class ProcessCommitter:
 
     async def _send_loop(self) -> None:
         while True:
-            if not self._pending or self._in_flight:
+            if not self._pending:
                 if self._closing and not self._pending:
                     return
                 await self._wakeup.wait()
@@ -441,6 +443,32 @@ def _answer(commit: Commit, jobs: list[Job]) -> list[Done | Failed]:
     return answers
 
 
+def _groups(frames: list[list[Job]]) -> list[list[list[Job]]]:
+    """The frames that arrived, in order, as transactions of up to MAX_GROUP reports (a frame
+    is never split, and a larger one is a transaction alone)."""
+    groups: list[list[list[Job]]] = []
+    size = MAX_GROUP
+    for jobs in frames:
+        count = sum(len(job.items) for job in jobs)
+        if size + count > MAX_GROUP:
+            groups.append([])
+            size = 0
+        groups[-1].append(jobs)
+        size += count
+    return groups
+
+
+def _answer_group(commit: Commit, frames: list[list[Job]]) -> list[list[Done | Failed]]:
+    """Commit the jobs of several frames in one transaction (see `_answer`); the answers of
+    each frame, in order."""
+    answers = _answer(commit, [job for jobs in frames for job in jobs])
+    out, start = [], 0
+    for jobs in frames:
+        out.append(answers[start : start + len(jobs)])
+        start += len(jobs)
+    return out
+
+
 def serve(url: str, policy: PolicyConfig, source: int, out: int) -> None:
     """The child: open the store's engine, then commit each group it is sent, in order."""
     import functools
@@ -451,8 +479,8 @@ def serve(url: str, policy: PolicyConfig, source: int, out: int) -> None:
     from dlrkit.store.write import apply
     from dlrkit.store.writer import committing
 
-    def send(body: bytes) -> None:
-        data = memoryview(_frame(body))
+    def send(framed: bytes) -> None:
+        data = memoryview(framed)
         while data:
             data = data[os.write(out, data) :]
 
@@ -462,46 +490,66 @@ def serve(url: str, policy: PolicyConfig, source: int, out: int) -> None:
         with engine.connect() as connection:
             database = connection.exec_driver_sql("PRAGMA database_list").all()[0][2]
     except Exception as exc:
-        send(_encode(Failed(kind="store", problem=str(exc))))
+        send(_frame(_encode(Failed(kind="store", problem=str(exc)))))
         return
     checkpointer = Checkpointer(database)
     checkpointer.start()
     commit = committing(engine, functools.partial(apply, policy=policy))
     reader = _FrameReader(source)
     gc.freeze()  # what start-up made lives as long as this process: no full collection walks it
-    send(_encode(Ready()))
+    send(_frame(_encode(Ready())))
     try:
         while frames := reader.take(wait=True):
-            for body in frames:
-                if not body:  # the parent's request to stop, after everything it sent
-                    return
-                send(_encode(_answer(commit, _decode_jobs(body))))
+            stopping = b"" in frames  # the parent's request to stop, after everything it sent
+            if stopping:
+                frames = frames[: frames.index(b"")]
+            for group in _groups([_decode_jobs(body) for body in frames]):
+                answers = _answer_group(commit, group)
+                send(b"".join(_frame(_encode(a)) for a in answers))
+                checkpointer.catch_up()
+            if stopping:
+                return
     finally:
         checkpointer.stop()
         engine.dispose()
 
 
 def _writer_connection(dbapi_connection: Any, _record: Any) -> None:
-    # The writer never checkpoints in a commit (`Checkpointer` does, beside it); when SQLite
-    # starts the WAL over, it cuts the file back to the checkpointer's threshold, so that the
-    # file's size keeps telling how much is waiting to be checkpointed.
+    # The writer never checkpoints in a commit (`Checkpointer` does, beside it). When SQLite
+    # starts the WAL over, it keeps the file up to `WAL_KEEP` bytes long: the next frames are
+    # written over allocated blocks instead of growing the file again.
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
-    dbapi_connection.execute(f"PRAGMA journal_size_limit={Checkpointer.THRESHOLD}")
+    dbapi_connection.execute(f"PRAGMA journal_size_limit={Checkpointer.WAL_KEEP}")
 
 
 class Checkpointer(threading.Thread):
-    """Checkpoints the WAL beside the writer, so that no commit pays for one.
+    """Checkpoints the WAL beside the writer, so that no commit pays for one, and lets SQLite
+    start the WAL over.
 
     SQLite's default is to checkpoint inside the commit that takes the WAL past 1,000 pages:
     copying those pages into the database and syncing it, a stall of tens of milliseconds for
     the reports in that group, every few groups under load. Here the writer's connection never
-    checkpoints, and this thread's own connection runs PASSIVE checkpoints (which wait for no
-    reader or writer) whenever the WAL file has grown past `THRESHOLD` bytes; SQLite releases
-    the GIL meanwhile, so they overlap the writer's work. SQLite starts the WAL over once a
-    checkpoint has copied all of it. If this thread cannot open its connection, it says so and
-    tries again each round: the WAL grows meanwhile, nothing is lost."""
+    checkpoints; every `interval` this thread's own connection runs a PASSIVE checkpoint (which
+    waits for no reader or writer), and SQLite releases the GIL meanwhile, so it overlaps the
+    writer's work.
 
-    THRESHOLD = 4 << 20
+    SQLite starts the WAL over only when a write transaction begins with every frame of the WAL
+    copied. Under steady load that never happens by chance: the writer commits while this
+    thread copies, so its next transaction always begins with frames left. The WAL grew by
+    ~20 KB a report for as long as the load lasted (700 MB for 30,000 reports; a day of it would
+    fill a disk). So once the WAL holds
+    `RESTART_FRAMES` frames, after this thread's next checkpoint the writer copies what was
+    committed meanwhile itself, between two transactions (`catch_up`: a group's frames or so,
+    a stall of 2-20 ms), and its next transaction starts the WAL over. Starting over often
+    costs throughput, for reasons not fully pinned down (the stalls alone do not account for
+    it): after every checkpoint, a fifth under `bench/ingest.py`; every 32 MB of WAL, a tenth;
+    every 256 MB (every ~13,000 reports), within the runs' noise. A reader of
+    another process in the middle of a long read can still defer that; the WAL then grows
+    until it ends, as it would without this thread. If a connection cannot be opened, the
+    error is logged and the next round tries again: the WAL grows meanwhile, nothing is lost."""
+
+    RESTART_FRAMES = 65536  # 256 MB of 4 KB pages: the WAL starts over at about this length
+    WAL_KEEP = 64 << 20  # bytes of WAL file kept when SQLite starts it over
 
     def __init__(self, database: str, *, interval: float = 0.05):
         super().__init__(name="dlrkit-checkpointer", daemon=True)
@@ -509,29 +557,61 @@ class Checkpointer(threading.Thread):
         self._wal = Path(database + "-wal")
         self._interval = interval
         self._stopping = threading.Event()
+        self._behind = threading.Event()  # the WAL is long enough to start over
+        self._writers: sqlite3.Connection | None = None  # the writer thread's, for catch_up
+        self.restarts = 0  # catch-ups that copied every frame (the WAL then starts over)
 
     def run(self) -> None:
         connection: sqlite3.Connection | None = None
         try:
             while not self._stopping.wait(self._interval):
                 try:
-                    if self._wal.stat().st_size <= self.THRESHOLD:
+                    if not self._wal.exists():  # nothing written yet
                         continue
                     if connection is None:
-                        connection = sqlite3.connect(self._database, isolation_level=None)
-                        connection.execute("PRAGMA busy_timeout=5000")
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except FileNotFoundError:  # no WAL file (yet): nothing to copy
-                    continue
+                        connection = self._connect()
+                    if _checkpoint(connection) >= self.RESTART_FRAMES:
+                        self._behind.set()  # the writer copies what it committed meanwhile
                 except (OSError, sqlite3.Error) as exc:  # the next round tries again
                     log.error("checkpoint failed: %s", exc)
         finally:
             if connection is not None:
                 connection.close()
 
+    def catch_up(self) -> None:
+        """Called by the writer between transactions: when the WAL is long enough to start
+        over, copy the frames committed during this thread's last checkpoint, so that the
+        next transaction starts the WAL over."""
+        if not self._behind.is_set():
+            return
+        self._behind.clear()
+        try:
+            if self._writers is None:
+                self._writers = self._connect()
+            if _checkpoint(self._writers):
+                self.restarts += 1
+        except sqlite3.Error as exc:  # the thread's next round tries again
+            log.error("checkpoint failed: %s", exc)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self._database, isolation_level=None)
+        connection.execute("PRAGMA busy_timeout=5000")
+        return connection
+
     def stop(self) -> None:
         self._stopping.set()
         self.join()
+        if self._writers is not None:
+            self._writers.close()
+
+
+def _checkpoint(connection: sqlite3.Connection) -> int:
+    """A PASSIVE checkpoint. The WAL's length in frames if it copied every frame it found
+    (then, unless one was committed meanwhile, the next write transaction starts the WAL over),
+    else 0."""
+    # fetchall: a statement left unfinished would hold a read lock, which defers the restart
+    ((busy, frames, copied),) = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    return int(frames) if not busy and frames > 0 and frames == copied else 0
 
 
 def main() -> int:
