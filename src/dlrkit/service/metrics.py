@@ -14,6 +14,8 @@ Exposed at GET /metrics:
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -80,6 +82,7 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics):
         self.app = app
         self.metrics = metrics
+        self._series: dict[tuple[str, str, int], Any] = {}  # labelled series, resolved once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,4 +101,10 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
+            key = (scope["method"], template, status)
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = self.metrics.requests.labels(
+                    key[0], template, str(status)
+                )
+            series.inc()

@@ -58,6 +58,7 @@ class Ingest:
         self.classifier = Classifier(self.catalog, self.rules)
         self.accounts = {p: self.settings.accounts_for(p) for p in openapi.ACCEPTED_TYPES}
         self._counters: dict[tuple[str, ...], Any] = {}
+        self._timers: dict[str, Any] = {}
 
     def count(self, metric: str, *labels: str, amount: float = 1) -> None:
         """Add to a labelled counter of `metrics`, its series resolved once."""
@@ -66,6 +67,13 @@ class Ingest:
         if series is None:
             series = self._counters[key] = getattr(self.metrics, metric).labels(*labels)
         series.inc(amount)
+
+    def took(self, provider: str, seconds: float) -> None:
+        """Observe a durable webhook's time in `ingest_seconds`, its series resolved once."""
+        series = self._timers.get(provider)
+        if series is None:
+            series = self._timers[provider] = self.metrics.ingest_seconds.labels(provider)
+        series.observe(seconds)
 
 
 class _TooLarge(Exception):
@@ -197,7 +205,7 @@ async def receive(request: Request, provider: str, path_token: str | None = None
     for item, dup in zip(items, duplicates, strict=True):
         if not dup:
             ctx.count("outcomes", provider, item.outcome.state.value)
-    metrics.ingest_seconds.labels(provider).observe(time.perf_counter() - started)
+    ctx.took(provider, time.perf_counter() - started)
     return json_response({"accepted": new, "duplicates": repeated})
 
 
