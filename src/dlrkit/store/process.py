@@ -516,8 +516,7 @@ def serve(url: str, policy: PolicyConfig, source: int, out: int) -> None:
 
 def _writer_connection(dbapi_connection: Any, _record: Any) -> None:
     # The writer never checkpoints in a commit (`Checkpointer` does, beside it). When SQLite
-    # starts the WAL over, it keeps the file up to `WAL_KEEP` bytes long: the next frames are
-    # written over allocated blocks instead of growing the file again.
+    # starts the WAL over, it keeps the file up to `WAL_KEEP` bytes long (see `Checkpointer`).
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
     dbapi_connection.execute(f"PRAGMA journal_size_limit={Checkpointer.WAL_KEEP}")
 
@@ -537,19 +536,21 @@ class Checkpointer(threading.Thread):
     copied. Under steady load that never happens by chance: the writer commits while this
     thread copies, so its next transaction always begins with frames left. The WAL grew by
     ~20 KB a report for as long as the load lasted (700 MB for 30,000 reports; a day of it would
-    fill a disk). So once the WAL holds
-    `RESTART_FRAMES` frames, after this thread's next checkpoint the writer copies what was
-    committed meanwhile itself, between two transactions (`catch_up`: a group's frames or so,
-    a stall of 2-20 ms), and its next transaction starts the WAL over. Starting over often
-    costs throughput, for reasons not fully pinned down (the stalls alone do not account for
-    it): after every checkpoint, a fifth under `bench/ingest.py`; every 32 MB of WAL, a tenth;
-    every 256 MB (every ~13,000 reports), within the runs' noise. A reader of
+    fill a disk). So once the WAL holds `RESTART_FRAMES` frames, this thread checkpoints again
+    until little was committed meanwhile, and the writer copies that little itself between two
+    transactions (`catch_up`: 3-20 ms), so that its next transaction starts the WAL over.
+    Measured with `bench/ingest.py`: starting over every 256 MB costs no throughput, every
+    64 MB a few percent. SQLite would cut the file back to `journal_size_limit` when it starts
+    over; truncating a file of hundreds of megabytes stalled the commit doing it (p99 26 ->
+    58 ms), so the file keeps its size while the writer runs (it is reused from its start;
+    SQLite removes it when the last connection closes). A reader of
     another process in the middle of a long read can still defer that; the WAL then grows
     until it ends, as it would without this thread. If a connection cannot be opened, the
     error is logged and the next round tries again: the WAL grows meanwhile, nothing is lost."""
 
     RESTART_FRAMES = 65536  # 256 MB of 4 KB pages: the WAL starts over at about this length
-    WAL_KEEP = 64 << 20  # bytes of WAL file kept when SQLite starts it over
+    WAL_KEEP = -1  # bytes of WAL file kept when SQLite starts it over: all of it
+    CATCH_UP_FRAMES = 256  # the most frames left for the writer's `catch_up` to copy, roughly
 
     def __init__(self, database: str, *, interval: float = 0.05):
         super().__init__(name="dlrkit-checkpointer", daemon=True)
@@ -570,7 +571,14 @@ class Checkpointer(threading.Thread):
                         continue
                     if connection is None:
                         connection = self._connect()
-                    if _checkpoint(connection) >= self.RESTART_FRAMES:
+                    frames = _checkpoint(connection)
+                    if frames >= self.RESTART_FRAMES:
+                        # again, until little was committed meanwhile: the writer's part is short
+                        for _ in range(8):
+                            again = _checkpoint(connection)
+                            if not again or again - frames <= self.CATCH_UP_FRAMES:
+                                break
+                            frames = again
                         self._behind.set()  # the writer copies what it committed meanwhile
                 except (OSError, sqlite3.Error) as exc:  # the next round tries again
                     log.error("checkpoint failed: %s", exc)
