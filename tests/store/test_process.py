@@ -156,6 +156,37 @@ def test_a_killed_writer_fails_its_batches_and_is_replaced(tmp_path: Path) -> No
     asyncio.run(scenario())
 
 
+def test_a_writer_that_stops_answering_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child that does not answer within ANSWER_TIMEOUT (here stopped with SIGSTOP, as a
+    stuck disk would hold it) fails its callers with a StoreError instead of leaving them
+    waiting, and the next batch goes to a new child; nothing committed is lost."""
+    from dlrkit.store import process
+
+    monkeypatch.setattr(process, "ANSWER_TIMEOUT", 1.0)
+    items = traffic(messages=50, reports=150, seed=24).reports
+
+    async def scenario() -> None:
+        store = SqlStore(default_url(tmp_path), writer="process")
+        await store.open()
+        try:
+            await store.ingest(items[:10])
+            (first,) = _writer_pids()
+            os.kill(first, signal.SIGSTOP)
+            started = time.monotonic()
+            with pytest.raises(StoreError, match="did not answer within 1 s"):
+                await asyncio.wait_for(store.ingest(items[10:20]), 30)
+            assert 1.0 <= time.monotonic() - started < 10
+            assert await store.accept(items[10:20] + items[:2]) == [False] * 10 + [True] * 2
+            assert first not in _writer_pids()
+        finally:
+            await store.close()
+        assert _writer_pids() == []
+
+    asyncio.run(scenario())
+
+
 def test_close_commits_everything_submitted(tmp_path: Path) -> None:
     items = traffic(messages=200, reports=600, seed=15).reports
 

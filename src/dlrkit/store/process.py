@@ -34,7 +34,9 @@ committed. If the child dies (killed, out of memory), the batches in flight fail
 `StoreError` (the service answers 503 and the provider retries; a report the child did commit
 then comes back as a duplicate, which changes nothing) and the next batch starts a new child;
 whatever goes wrong on the parent's side (a child that cannot start, an answer it cannot read),
-the callers concerned get a `StoreError`, never an endless wait. When the serving process dies,
+the callers concerned get a `StoreError`, never an endless wait; so do those of a child that has
+not answered for `ANSWER_TIMEOUT` seconds (a stuck disk, a stopped process), which is then
+replaced. When the serving process dies,
 the child reads the end of its input and exits after the transaction in hand: it never outlives
 its parent by more than one group.
 
@@ -55,6 +57,7 @@ import sqlite3
 import struct
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -72,6 +75,7 @@ MAX_GROUP = 2000  # reports per transaction, at most (a larger batch is one grou
 MAX_FRAME = 1 << 30  # bytes; a longer frame means the stream is corrupt
 PIPE_SIZE = 1 << 20  # the default limit of unprivileged processes (/proc/sys/fs/pipe-max-size)
 START_TIMEOUT = 60.0  # seconds for the child to open the database and say so
+ANSWER_TIMEOUT = 60.0  # seconds the child may take to answer a frame before it is replaced
 _HEADER = struct.Struct(">I")
 _STOP_TIMEOUT = 30.0
 
@@ -136,10 +140,10 @@ class ProcessCommitter:
         self._pipes: _Pipes | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[_Batch] = []  # submitted, not sent yet
-        self._in_flight: deque[list[_Batch]] = deque()  # sent, one entry per frame, in order
         self._wakeup = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
         self._closing = False
 
     async def start(self) -> None:
@@ -147,6 +151,7 @@ class ProcessCommitter:
         self._loop = asyncio.get_running_loop()
         await self._spawn()
         self._sender = asyncio.create_task(self._send_loop(), name="dlrkit-store-sender")
+        self._watchdog = asyncio.create_task(self._watch(), name="dlrkit-store-watchdog")
 
     async def _spawn(self) -> None:
         """Start a child on pipes of its own and wait for its first frame; StoreError if it
@@ -250,7 +255,9 @@ class ProcessCommitter:
         pipes = self._pipes
         assert pipes is not None
         batches = self._take_pending()
-        self._in_flight.append(batches)
+        if not pipes.in_flight:
+            pipes.waiting_since = time.monotonic()
+        pipes.in_flight.append(batches)
         body = _encode([Job(list(b.items), b.full) for b in batches])
         try:
             pipes.writer.write(_frame(body))
@@ -274,8 +281,8 @@ class ProcessCommitter:
         try:
             while True:
                 answers = _decode_answers(await pipes.read_frame())
-                current = self._in_flight.popleft()
-                self._wakeup.set()  # the next group can go: everything submitted meanwhile
+                current = pipes.in_flight.popleft()
+                pipes.waiting_since = time.monotonic() if pipes.in_flight else None
                 if len(answers) != len(current):
                     raise ValueError(f"{len(answers)} answers for {len(current)} batches")
                 for batch, answer in zip(current, answers, strict=True):
@@ -288,7 +295,7 @@ class ProcessCommitter:
                 current = []
         except (asyncio.IncompleteReadError, ConnectionError):
             code = await pipes.child.wait()
-            if current or self._in_flight or not self._closing:
+            if current or pipes.in_flight or not self._closing:
                 log.warning("the store's writer process ended (exit %s)", code)
             error = StoreError("the store's writer process ended during a write")
         except Exception:  # an answer this side cannot read: never leave callers waiting
@@ -296,11 +303,38 @@ class ProcessCommitter:
             await pipes.kill()
             error = StoreError("the store's writer process gave an unreadable answer")
         _fail(current, error)
-        while self._in_flight:
-            _fail(self._in_flight.popleft(), error)
+        while pipes.in_flight:
+            _fail(pipes.in_flight.popleft(), error)
         if self._pipes is pipes:
             self._pipes = None
         self._wakeup.set()  # batches submitted meanwhile start a new child
+
+    async def _watch(self) -> None:
+        """Replace a child that has not answered for ANSWER_TIMEOUT seconds (a stuck disk, a
+        stopped process): the callers waiting on it get a StoreError at once, even if the child
+        cannot be killed yet (a process in uninterruptible I/O dies only once that ends), and the
+        next batch starts a new child. Reports it did commit come back as duplicates when the
+        provider retries, as after any death of the child."""
+        while True:
+            await asyncio.sleep(min(ANSWER_TIMEOUT / 4, 5.0))
+            pipes = self._pipes
+            since = pipes.waiting_since if pipes is not None else None
+            if pipes is None or since is None or time.monotonic() - since <= ANSWER_TIMEOUT:
+                continue
+            log.error(
+                "the store's writer process (pid %s) has not answered for %.0f s; replacing it",
+                pipes.child.pid,
+                time.monotonic() - since,
+            )
+            error = StoreError(f"the store's writer did not answer within {ANSWER_TIMEOUT:g} s")
+            while pipes.in_flight:
+                _fail(pipes.in_flight.popleft(), error)
+            pipes.waiting_since = None
+            self._pipes = None
+            if pipes.child.returncode is None:
+                pipes.child.kill()
+            pipes.writer.close()
+            self._wakeup.set()  # batches submitted meanwhile start a new child
 
     async def stop(self) -> None:
         """Let every submitted batch be committed and answered, then stop the child."""
@@ -327,6 +361,10 @@ class ProcessCommitter:
         if pipes is not None:
             await pipes.child.wait()
             pipes.writer.close()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
 
 
 class _Pipes:
@@ -341,6 +379,8 @@ class _Pipes:
         self.child = child
         self.reader = reader
         self.writer = writer
+        self.in_flight: deque[list[_Batch]] = deque()  # sent, one entry per frame, in order
+        self.waiting_since: float | None = None  # since when an answer is awaited, if one is
 
     async def read_frame(self) -> bytes:
         (size,) = _HEADER.unpack(await self.reader.readexactly(_HEADER.size))
