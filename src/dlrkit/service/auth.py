@@ -5,7 +5,8 @@ Each provider proves itself its own way (docs/service.md has the settings):
 - Plivo signs with its V3 scheme: `X-Plivo-Signature-V3` is base64(HMAC-SHA256(auth token,
   URL + params + "." + nonce)), the nonce in `X-Plivo-Signature-V3-Nonce`. The string signed is
   built as plivo-python's `validate_v3_signature` does (see `plivo_v3_signature`); the header may
-  hold several comma-separated signatures, any of which may match.
+  hold several comma-separated signatures, any of which may match. A callback sent with GET has
+  its params in the query string, so the URL alone is signed (the body params are none).
 - Infobip offers, per subscription: basic auth, a bearer token, or an HMAC of the raw body in a
   header (`hmac_signature`: hex or base64, optionally prefixed `sha256=`).
 - SMSPartner does not sign: a secret token in the callback URL (`?token=` or `/webhooks/smspartner/{token}`).
@@ -34,6 +35,7 @@ PLIVO_NONCE = "x-plivo-signature-v3-nonce"
 
 
 URL_SIGNED = frozenset({"plivo"})  # providers whose signatures cover the URL they called
+URL_TOKEN = frozenset({"smspartner"})  # providers whose secret may ride in the query (?token=)
 
 
 class Presented(NamedTuple):

@@ -26,6 +26,11 @@ ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
     "smpp": ("text/plain", "application/json"),
 }
 
+# Providers that may be told to call back with GET (Plivo's `method`, SMSPartner's callbacks):
+# their webhooks also answer GET, the report then being the query string, read as a form body.
+QUERY_PROVIDERS = frozenset({"plivo", "smspartner"})
+QUERY_TYPE = "application/x-www-form-urlencoded"
+
 _STR = {"type": "string"}
 _NONEMPTY = {"type": "string", "minLength": 1}
 _INFOBIP_REPORT = {
@@ -246,6 +251,33 @@ def webhook_operation(provider: str, *, path_token: bool = False) -> dict[str, A
     }
 
 
+def webhook_get_operation(provider: str, *, path_token: bool = False) -> dict[str, Any]:
+    """GET /webhooks/{provider}: the same reports as the POST, sent as the query string."""
+    post = webhook_operation(provider, path_token=path_token)
+    example = BODIES[provider][QUERY_TYPE]["example"]
+    report = {
+        "name": "report",
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "object", "additionalProperties": _STR},
+        "example": example,
+        "description": "the report's fields, as the provider sends them (those of the POST form body)",
+    }
+    responses = {k: v for k, v in post["responses"].items() if k != "415"}
+    where = " (token in the path)" if path_token else ""
+    return {
+        **{k: v for k, v in post.items() if k not in ("requestBody", "responses")},
+        "summary": f"Receive {provider} delivery reports sent with GET{where}",
+        "description": f"Delivery reports from {provider} as query parameters (a callback told to "
+        "use GET). Answers 200 only once they are durable.",
+        "operationId": post["operationId"] + "_get",
+        "parameters": [*post["parameters"], report],
+        "responses": responses,
+    }
+
+
 NOOP_PATH = "/healthz/noop"
 NOOP_OPERATION: dict[str, Any] = {
     "tags": ["operations"],
@@ -282,10 +314,17 @@ NOOP_OPERATION: dict[str, Any] = {
 
 def webhook_paths() -> dict[str, Any]:
     """The `paths` entries of the routes FastAPI does not see: the webhooks and the no-op."""
-    paths = {f"/webhooks/{p}": {"post": webhook_operation(p)} for p in ACCEPTED_TYPES}
+    paths: dict[str, Any] = {
+        f"/webhooks/{p}": {"post": webhook_operation(p)} for p in ACCEPTED_TYPES
+    }
     paths["/webhooks/smspartner/{token}"] = {
         "post": webhook_operation("smspartner", path_token=True)
     }
+    for p in sorted(QUERY_PROVIDERS):
+        paths[f"/webhooks/{p}"]["get"] = webhook_get_operation(p)
+    paths["/webhooks/smspartner/{token}"]["get"] = webhook_get_operation(
+        "smspartner", path_token=True
+    )
     paths[NOOP_PATH] = {"post": NOOP_OPERATION}
     return paths
 

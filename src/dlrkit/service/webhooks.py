@@ -1,5 +1,10 @@
 """POST /webhooks/{provider}: the hot route. Raw request in, durable reports, a small answer out.
 
+Providers that can be told to call back with GET (Plivo, whose `method` may be GET, and
+SMSPartner) are also heard on GET /webhooks/{provider}: the report is then the query string,
+read as a form body (SMSPartner's `token` taken out of it first: it is the credential, not the
+report). Plivo's signature covers the whole URL, query included, as its SDKs check it.
+
 In order: content type (415), size (413, without reading past the limit), authenticity
 (401/403, nothing stored), parsing and classification (422 naming the field), the store's
 checks of what it can hold (422 too, so that a broker never carries a report no store accepts),
@@ -17,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI
 from starlette.requests import Request
@@ -126,6 +132,15 @@ def _report_field(field: str | None, items: Sequence[Incoming] = ()) -> str:
     return f"reports[{index}]" + (f".{name}" if name else "")
 
 
+def _query_report(provider: str, query: str) -> bytes:
+    """The report a GET callback carries: its query string, less a URL token (SMSPartner's
+    `?token=` proves who calls; it is no part of the report and is not stored)."""
+    if provider not in auth.URL_TOKEN:
+        return query.encode("utf-8")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, v) for k, v in pairs if k != "token"]).encode("utf-8")
+
+
 def _signed_url(request: Request, public_url: str | None) -> str:
     if not public_url:
         return str(request.url)
@@ -137,29 +152,41 @@ async def receive(request: Request, provider: str, path_token: str | None = None
     ctx: Ingest = request.app.state.ingest
     started = time.perf_counter()
     metrics = ctx.metrics
-    content_type = request.headers.get("content-type", "")
-    media_type = content_type.split(";")[0].strip().lower()
-    accepted = openapi.ACCEPTED_TYPES[provider]
-    if media_type not in accepted:
-        metrics.reject(provider, "type")
-        shown = media_type or "none"
-        return error_response(
-            415,
-            f"content type {shown!r} not accepted; {provider} webhooks accept {', '.join(accepted)}",
-            "content-type",
-        )
-    try:
-        body = await read_body(request, ctx.settings.max_body)
-    except _TooLarge:
-        metrics.reject(provider, "size")
-        return error_response(413, f"body larger than {ctx.settings.max_body} bytes", "body")
+    if request.method == "GET":  # a callback told to use GET: the report is the query string
+        content_type = media_type = openapi.QUERY_TYPE
+        query = request.url.query
+        if len(query) > ctx.settings.max_body:
+            metrics.reject(provider, "size")
+            return error_response(
+                413, f"query string larger than {ctx.settings.max_body} bytes", "query"
+            )
+        signed, body = b"", _query_report(provider, query)
+    else:
+        content_type = request.headers.get("content-type", "")
+        media_type = content_type.split(";")[0].strip().lower()
+        accepted = openapi.ACCEPTED_TYPES[provider]
+        if media_type not in accepted:
+            metrics.reject(provider, "type")
+            shown = media_type or "none"
+            return error_response(
+                415,
+                f"content type {shown!r} not accepted; {provider} webhooks accept"
+                f" {', '.join(accepted)}",
+                "content-type",
+            )
+        try:
+            body = await read_body(request, ctx.settings.max_body)
+        except _TooLarge:
+            metrics.reject(provider, "size")
+            return error_response(413, f"body larger than {ctx.settings.max_body} bytes", "body")
+        signed = body
 
     presented = auth.Presented(
         url=_signed_url(request, ctx.settings.public_url) if provider in auth.URL_SIGNED else "",
         headers=request.headers,
         query=request.query_params,
         path_token=path_token,
-        body=body,
+        body=signed,
         media_type=media_type,
     )
     verdict = auth.verify(
@@ -252,7 +279,8 @@ def add_routes(app: FastAPI) -> None:
     paths = [(f"/webhooks/{p}", p, f"webhook_{p}") for p in ADAPTERS]
     paths.append(("/webhooks/smspartner/{token}", "smspartner", "webhook_smspartner_token"))
     for path, provider, name in paths:
-        app.router.routes.append(_HotRoute(path, _endpoint(provider), methods=["POST"], name=name))
+        methods = ["POST", "GET"] if provider in openapi.QUERY_PROVIDERS else ["POST"]
+        app.router.routes.append(_HotRoute(path, _endpoint(provider), methods=methods, name=name))
     app.router.routes.append(
         _HotRoute("/webhooks/{provider}", _unknown_provider, methods=["POST"], name="webhook_other")
     )
