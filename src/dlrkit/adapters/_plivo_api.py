@@ -5,7 +5,9 @@ Besides callbacks, Plivo's API answers what became of a message or a call: the M
 to_number, units, total_rate, total_amount, message_time, message_sent_time,
 message_updated_time), the Call object (GET Call/{uuid}: call_uuid, call_direction,
 from_number, to_number, initiation_time, answer_time, end_time, total_amount and, in newer
-answers, hangup_cause_code, hangup_cause_name, hangup_source), lists of them under "objects"
+answers, hangup_cause_code, hangup_cause_name, hangup_source), the live Call object of a
+call still under way (GET Call/{uuid}?status=live: call_uuid, call_status, direction, from,
+to, session_start, request_uuid), lists of them under "objects"
 (with "meta"), and the send answer {"api_id", "message": "message(s) queued", "message_uuid":
 [...]}, and error answers: {"api_id", "error": "not found"} ("API response", messaging/api/
 response) or, from the Lookup API, {"api_id", "error_code": 404, "message": "..."}. Field
@@ -49,6 +51,11 @@ CALL_FIELDS = {
     "hangup_cause_code": "HangupCauseCode",
     "hangup_cause_name": "HangupCauseName",
     "hangup_source": "HangupSource",
+    # the live Call object names these as its callbacks do, in lower case
+    "direction": "Direction",
+    "from": "From",
+    "to": "To",
+    "session_start": "SessionStart",
 }
 # States after which a message's last update is when it ended.
 _FINAL_STATES = frozenset(("delivered", "undelivered", "failed", "read", "rejected"))
@@ -68,6 +75,8 @@ def api_kind(doc: Mapping[str, object]) -> Kind | None:
     if "message_uuid" in doc and "message_state" in doc:
         return "message"
     if "call_uuid" in doc and ("call_direction" in doc or "hangup_cause_code" in doc):
+        return "call"
+    if "call_uuid" in doc and "call_status" in doc and "api_id" in doc:  # a live call
         return "call"
     return None
 

@@ -64,13 +64,35 @@ def detect(doc: object) -> bool:
     )
 
 
-def parse(body: bytes, content_type: str | None = None) -> list[Report]:
-    """Reports from one Infobip body (JSON); InputError for anything else."""
+def parse(
+    body: bytes, content_type: str | None = None, *, channel: Channel | str | None = None
+) -> list[Report]:
+    """Reports from one Infobip body (JSON); InputError for anything else.
+
+    `channel` names the traffic when the caller knows it: Infobip's per-channel reports
+    (WhatsApp, Viber, RCS, MMS) have the SMS report's shape and name no channel, so only the
+    subscription they were posted to tells them apart (see `channel_hint`).
+    """
+    hint = channel_hint(channel)
     try:
         doc = decode_body(body, content_type, PROVIDER)
     except RecursionError as exc:  # msgspec's answer to very deep nesting
         raise InputError("JSON nested too deeply", provider=PROVIDER) from exc
-    return parse_doc(doc)
+    return parse_doc(doc, channel=hint)
+
+
+def channel_hint(name: Channel | str | None) -> Channel | None:
+    """A caller's channel as a `Channel`: one of ours ("chat") or an Infobip channel name
+    ("WHATSAPP", "viber", "RCS", "MMS"...); InputError for a name neither knows."""
+    if name is None or isinstance(name, Channel):
+        return name
+    word = name.strip()
+    if word.lower() in {c.value for c in Channel}:
+        return Channel(word.lower())
+    named = named_channel(word)
+    if named is None:
+        raise InputError(f"unknown channel {name!r}", provider=PROVIDER, field="channel")
+    return named
 
 
 def parse_doc(

@@ -211,6 +211,17 @@ def webhook_operation(provider: str, *, path_token: bool = False) -> dict[str, A
                 "description": "the secret token of the callback URL",
             }
         )
+    elif provider == "infobip":
+        params.append(
+            {
+                "name": "channel",
+                "in": "query",
+                "required": False,
+                "schema": _STR,
+                "description": "the traffic this subscription reports on (whatsapp, viber, rcs, "
+                "mms, sms, voice, email...), for reports that do not name it",
+            }
+        )
     elif provider == "smspartner":
         params.append(
             {

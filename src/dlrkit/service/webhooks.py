@@ -4,6 +4,8 @@ Providers that can be told to call back with GET (Plivo, whose `method` may be G
 SMSPartner) are also heard on GET /webhooks/{provider}: the report is then the query string,
 read as a form body (SMSPartner's `token` taken out of it first: it is the credential, not the
 report). Plivo's signature covers the whole URL, query included, as its SDKs check it.
+Infobip's per-channel reports look like its SMS ones; `?channel=` on the subscription's URL
+says which traffic they are (whatsapp, viber, rcs, mms...).
 
 In order: content type (415), size (413, without reading past the limit), authenticity
 (401/403, nothing stored), parsing and classification (422 naming the field), the store's
@@ -19,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -30,13 +32,13 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from dlrkit.adapters import ADAPTERS
+from dlrkit.adapters import ADAPTERS, infobip
 from dlrkit.catalog import Catalog
 from dlrkit.classify import Classifier
 from dlrkit.errors import InputError
 from dlrkit.rules import Rules
 from dlrkit.service import auth, openapi
-from dlrkit.service.ingest import Sink, incoming_from_payload
+from dlrkit.service.ingest import Sink, incoming_from_payload, to_incoming
 from dlrkit.service.metrics import Metrics
 from dlrkit.service.responses import error_response, json_response
 from dlrkit.service.settings import Account, Settings
@@ -201,9 +203,7 @@ async def receive(request: Request, provider: str, path_token: str | None = None
 
     parsed: list[Incoming] = []
     try:
-        parsed = incoming_from_payload(
-            body, provider, content_type, ctx.catalog, ctx.rules, classifier=ctx.classifier
-        )
+        parsed = _incoming(ctx, body, provider, content_type, request.query_params)
         items = check_batch(parsed)
     except InputError as exc:  # from the adapter, or a value no store can hold (NUL, too long)
         metrics.reject(provider, "malformed")
@@ -234,6 +234,20 @@ async def receive(request: Request, provider: str, path_token: str | None = None
             ctx.count("outcomes", provider, item.outcome.state.value)
     ctx.took(provider, time.perf_counter() - started)
     return json_response({"accepted": new, "duplicates": repeated})
+
+
+def _incoming(
+    ctx: Ingest, body: bytes, provider: str, content_type: str, query: Mapping[str, str]
+) -> list[Incoming]:
+    """The payload's reports, classified. Infobip's per-channel reports (WhatsApp, Viber, RCS,
+    MMS) look like its SMS ones: a subscription's URL may say which they are (?channel=)."""
+    hint = query.get("channel") if provider == "infobip" else None
+    if hint is None:
+        return incoming_from_payload(
+            body, provider, content_type, ctx.catalog, ctx.rules, classifier=ctx.classifier
+        )
+    reports = infobip.parse(body, content_type, channel=hint)
+    return to_incoming(reports, ctx.catalog, ctx.rules, classifier=ctx.classifier)
 
 
 def _endpoint(provider: str) -> Callable[[Request], Awaitable[Response]]:
