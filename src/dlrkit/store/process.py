@@ -36,9 +36,9 @@ then comes back as a duplicate, which changes nothing) and the next batch starts
 whatever goes wrong on the parent's side (a child that cannot start, an answer it cannot read),
 the callers concerned get a `StoreError`, never an endless wait; so do those of a child that has
 not answered for `ANSWER_TIMEOUT` seconds (a stuck disk, a stopped process), which is then
-replaced. When the serving process dies,
-the child reads the end of its input and exits after the transaction in hand: it never outlives
-its parent by more than one group.
+replaced. When the serving process dies, the child exits after the transaction in hand (it reads
+the end of its input, or cannot write its answer): it never outlives its parent by more than one
+group.
 
 The parent side is bound to the event loop that started it (the service has one per process).
 """
@@ -68,6 +68,7 @@ import msgspec
 from dlrkit.errors import InputError
 from dlrkit.policy import PolicyConfig
 from dlrkit.store.base import Incoming, Stored, StoreError
+from dlrkit.store.engine import BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ MAX_GROUP = 2000  # reports per transaction, at most (a larger batch is one grou
 MAX_FRAME = 1 << 30  # bytes; a longer frame means the stream is corrupt
 PIPE_SIZE = 1 << 20  # the default limit of unprivileged processes (/proc/sys/fs/pipe-max-size)
 START_TIMEOUT = 60.0  # seconds for the child to open the database and say so
-ANSWER_TIMEOUT = 60.0  # seconds the child may take to answer a frame before it is replaced
+# seconds the child may take to answer a frame before it is replaced: twice SQLite's busy
+# timeout, so that a child waiting for another process's write lock answers "locked" first
+ANSWER_TIMEOUT = 2 * BUSY_TIMEOUT_MS / 1000
 _HEADER = struct.Struct(">I")
 _STOP_TIMEOUT = 30.0
 
@@ -186,14 +189,16 @@ class ProcessCommitter:
         os.close(child_in)
         os.close(child_out)
         reader = asyncio.StreamReader()
-        await loop.connect_read_pipe(
+        read_transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(from_child, "rb", 0)
         )
         transport, protocol = await loop.connect_write_pipe(
             lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader()),
             os.fdopen(to_child, "wb", 0),
         )
-        pipes = _Pipes(child, reader, asyncio.StreamWriter(transport, protocol, None, loop))
+        pipes = _Pipes(
+            child, reader, asyncio.StreamWriter(transport, protocol, None, loop), read_transport
+        )
         try:
             first = _decode_start(await asyncio.wait_for(pipes.read_frame(), START_TIMEOUT))
         except Exception as exc:  # no answer, a garbled one, or none in time
@@ -280,7 +285,10 @@ class ProcessCommitter:
         current: list[_Batch] = []
         try:
             while True:
-                answers = _decode_answers(await pipes.read_frame())
+                frame = await pipes.read_frame()
+                if pipes.detached:  # the watchdog has failed its batches already
+                    return
+                answers = _decode_answers(frame)
                 current = pipes.in_flight.popleft()
                 pipes.waiting_since = time.monotonic() if pipes.in_flight else None
                 if len(answers) != len(current):
@@ -294,6 +302,8 @@ class ProcessCommitter:
                         batch.future.set_exception(answer.error())
                 current = []
         except (asyncio.IncompleteReadError, ConnectionError):
+            if pipes.detached:  # cut off by the watchdog; the child may never end
+                return
             code = await pipes.child.wait()
             if current or pipes.in_flight or not self._closing:
                 log.warning("the store's writer process ended (exit %s)", code)
@@ -321,19 +331,18 @@ class ProcessCommitter:
             since = pipes.waiting_since if pipes is not None else None
             if pipes is None or since is None or time.monotonic() - since <= ANSWER_TIMEOUT:
                 continue
-            log.error(
-                "the store's writer process (pid %s) has not answered for %.0f s; replacing it",
-                pipes.child.pid,
-                time.monotonic() - since,
-            )
-            error = StoreError(f"the store's writer did not answer within {ANSWER_TIMEOUT:g} s")
-            while pipes.in_flight:
-                _fail(pipes.in_flight.popleft(), error)
-            pipes.waiting_since = None
-            self._pipes = None
-            if pipes.child.returncode is None:
-                pipes.child.kill()
-            pipes.writer.close()
+            try:
+                log.error(
+                    "the store's writer process (pid %s) has not answered for %.0f s; replacing it",
+                    pipes.child.pid,
+                    time.monotonic() - since,
+                )
+                self._pipes = None
+                pipes.detach(
+                    StoreError(f"the store's writer did not answer within {ANSWER_TIMEOUT:g} s")
+                )
+            except Exception:  # the watchdog must outlive any surprise
+                log.exception("the store's writer watchdog failed to replace the writer")
             self._wakeup.set()  # batches submitted meanwhile start a new child
 
     async def stop(self) -> None:
@@ -356,8 +365,11 @@ class ProcessCommitter:
             except TimeoutError:
                 log.warning("the store's writer process did not stop; killing it")
                 if pipes is not None:
-                    pipes.child.kill()
-                await self._reader
+                    pipes.detach(StoreError("the store's writer process did not stop"))
+                    pipes = None  # a child in uninterruptible I/O may not die soon
+                self._reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._reader
         if pipes is not None:
             await pipes.child.wait()
             pipes.writer.close()
@@ -375,10 +387,13 @@ class _Pipes:
         child: asyncio.subprocess.Process,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
+        read_transport: asyncio.BaseTransport | None = None,
     ):
         self.child = child
         self.reader = reader
         self.writer = writer
+        self._read_transport = read_transport
+        self.detached = False  # given up on (see `detach`)
         self.in_flight: deque[list[_Batch]] = deque()  # sent, one entry per frame, in order
         self.waiting_since: float | None = None  # since when an answer is awaited, if one is
 
@@ -387,6 +402,21 @@ class _Pipes:
         if size > MAX_FRAME:
             raise ValueError(f"a frame of {size} bytes: the stream is corrupt")
         return await self.reader.readexactly(size)
+
+    def detach(self, error: Exception) -> None:
+        """Give up on this child at once: fail what is in flight with `error`, kill it, and
+        drop both pipes without waiting for anything (a sender blocked on a full pipe is
+        released; a child in uninterruptible I/O dies when that ends)."""
+        self.detached = True
+        while self.in_flight:
+            _fail(self.in_flight.popleft(), error)
+        self.waiting_since = None
+        if self.child.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.child.kill()
+        self.writer.transport.abort()
+        if self._read_transport is not None:
+            self._read_transport.close()
 
     async def kill(self) -> None:
         if self.child.returncode is None:
@@ -457,18 +487,21 @@ Commit = Callable[[Sequence[Incoming]], list[Stored]]
 
 
 def _answer(commit: Commit, jobs: list[Job]) -> list[Done | Failed]:
-    """Commit every job in one transaction, or, if that fails, job by job."""
+    """Commit every job in one transaction, or, if that fails, job by job (unless the failure
+    is the database's own: locked by another process past the busy timeout, a disk error;
+    every job would fail alike, one busy timeout after another)."""
     import sqlalchemy as sa
 
     try:
         stored = commit([item for job in jobs for item in job.items])
     except Exception as exc:
-        if len(jobs) > 1:
+        if len(jobs) > 1 and not isinstance(exc, sa.exc.OperationalError):
             return [answer for job in jobs for answer in _answer(commit, [job])]
         if isinstance(exc, InputError):
             return [Failed(kind="input", problem=exc.problem, field=exc.field)]
         if isinstance(exc, sa.exc.SQLAlchemyError):
-            return [Failed(kind="store", problem=f"the store could not write the batch: {exc}")]
+            problem = f"the store could not write the batch: {exc}"
+            return [Failed(kind="store", problem=problem)] * len(jobs)
         log.exception("the store's writer process failed on a batch of %d", len(jobs[0].items))
         return [Failed(kind="store", problem=f"the store's writer failed: {exc!r}")]
     answers: list[Done | Failed] = []
@@ -487,10 +520,10 @@ def _groups(frames: list[list[Job]]) -> list[list[list[Job]]]:
     """The frames that arrived, in order, as transactions of up to MAX_GROUP reports (a frame
     is never split, and a larger one is a transaction alone)."""
     groups: list[list[list[Job]]] = []
-    size = MAX_GROUP
+    size = 0
     for jobs in frames:
         count = sum(len(job.items) for job in jobs)
-        if size + count > MAX_GROUP:
+        if not groups or (size + count > MAX_GROUP and groups[-1]):
             groups.append([])
             size = 0
         groups[-1].append(jobs)
@@ -588,7 +621,7 @@ class Checkpointer(threading.Thread):
     until it ends, as it would without this thread. If a connection cannot be opened, the
     error is logged and the next round tries again: the WAL grows meanwhile, nothing is lost."""
 
-    RESTART_FRAMES = 65536  # 256 MB of 4 KB pages: the WAL starts over at about this length
+    RESTART_FRAMES = 65536  # the WAL starts over at about this length (256 MB of 4 KB pages)
     WAL_KEEP = -1  # bytes of WAL file kept when SQLite starts it over: all of it
     CATCH_UP_FRAMES = 256  # the most frames left for the writer's `catch_up` to copy, roughly
 
@@ -600,7 +633,9 @@ class Checkpointer(threading.Thread):
         self._stopping = threading.Event()
         self._behind = threading.Event()  # the WAL is long enough to start over
         self._writers: sqlite3.Connection | None = None  # the writer thread's, for catch_up
-        self.restarts = 0  # catch-ups that copied every frame (the WAL then starts over)
+        # catch-ups that copied every frame: the next transaction starts the WAL over, unless
+        # a reader of another process holds it back
+        self.catch_ups = 0
 
     def run(self) -> None:
         connection: sqlite3.Connection | None = None
@@ -637,7 +672,7 @@ class Checkpointer(threading.Thread):
             if self._writers is None:
                 self._writers = self._connect()
             if _checkpoint(self._writers):
-                self.restarts += 1
+                self.catch_ups += 1
         except sqlite3.Error as exc:  # the thread's next round tries again
             log.error("checkpoint failed: %s", exc)
 
