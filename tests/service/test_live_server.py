@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from tests.service import signing
-from tests.service.conftest import dlrkit, fixture_bytes, live_server
+from tests.service.conftest import dlrkit, fixture_bytes, free_port, live_server
 
 TOKEN = "live-plivo-token"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -119,7 +119,9 @@ def test_serve_refuses_bad_settings_clearly(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert "--max-body" in run.stderr  # the option given, not the variable it sets
     assert "Traceback" not in run.stderr
-    run = dlrkit("serve", "--db", "mysql://x/y")
+    # a port of its own: the default one may be taken on a shared machine, and the port is
+    # checked before the database
+    run = dlrkit("serve", "--db", "mysql://x/y", "--port", str(free_port()))
     assert run.returncode == 2
     assert "unsupported database" in run.stderr
     policy = tmp_path / "policy.toml"
