@@ -55,3 +55,38 @@ def test_block_cache_agrees_with_phonenumbers() -> None:
     assert len(numbers) > 5000
     disagree = [n for n in numbers if parse_recipient(n) != parse_recipient_exactly(n)]
     assert disagree == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "home", "e164", "country"),
+    [
+        ("0612349904", "FR", "+33612349904", "FR"),
+        ("06 12 34 99 04", "FR", "+33612349904", "FR"),
+        ("06.12.34.99.04", "FR", "+33612349904", "FR"),
+        ("0033612349904", "FR", "+33612349904", "FR"),  # international forms are as before
+        ("33612349904", "FR", "+33612349904", "FR"),
+        ("+41793026727", "FR", "+41793026727", "CH"),
+        ("0612349904", None, None, None),  # no home: nobody can tell whose national number
+        ("061", "FR", None, None),  # not a possible French number
+        ("0x6123", "FR", None, None),
+    ],
+)
+def test_national_numbers_with_a_home_region(
+    raw: str, home: str | None, e164: str | None, country: str | None
+) -> None:
+    r = parse_recipient(raw, home)
+    assert (r.e164, r.country, r.raw) == (e164, country, raw)
+
+
+def test_smspartner_national_numbers_are_french() -> None:
+    """SMSPartner's API takes French numbers as "06...", and its reports may name them so: the
+    outcome has the number in E.164 and its country, so that it can be found and suppressed."""
+    from dlrkit import normalize
+
+    body = b"msgId=70003&phoneNumber=0612349904&status=delivered&date=1700000000"
+    form = "application/x-www-form-urlencoded"
+    (o,) = normalize(body, "smspartner", content_type=form)
+    assert (o.recipient, o.recipient_raw, o.country) == ("+33612349904", "0612349904", "FR")
+    infobip = b'{"results": [{"messageId": "m1", "to": "0612349904", "status": {"groupId": 3}}]}'
+    (other,) = normalize(infobip, "infobip")
+    assert (other.recipient, other.country) == ("0612349904", None)  # Infobip names no home

@@ -29,6 +29,10 @@ from dlrkit.vocab import Party, Reason, Retry, State
 STATE_KINDS = ("status", "dlr_status", "hangup_cause")
 CAUSE_KINDS = ("error", "api_error")
 _NO_CAUSE = (Reason.NONE, Reason.UNKNOWN)
+# Providers whose APIs take national numbers, and the region those belong to: SMSPartner sends
+# to French numbers given as "06..." (as the sandbox's SMSPartner reads them, docs/sandbox.md),
+# and its reports may name the recipient that way.
+NATIONAL_NUMBERS = {"smspartner": "FR"}
 
 
 def resolve(catalog: Catalog, provider: str, code: NativeCode) -> Entry | None:
@@ -218,7 +222,11 @@ class Classifier:
 
     def classify(self, report: Report, *, received_at: str | None = None) -> Outcome:
         d = self.decide(report)
-        recipient = parse_recipient(report.recipient) if report.recipient else None
+        recipient = (
+            parse_recipient(report.recipient, NATIONAL_NUMBERS.get(report.provider))
+            if report.recipient
+            else None
+        )
         return Outcome(
             message_id=report.parent_id or report.message_id,
             provider=report.provider,

@@ -163,15 +163,37 @@ def _operator_digits() -> dict[str, int]:
     return longest
 
 
-def parse_recipient(raw: str) -> Recipient:
-    """Normalize an address as providers send it ("33612345678", "+33 6 12...", "tel:+33...")."""
-    e164 = _candidate(raw)
+def parse_recipient(raw: str, home: str | None = None) -> Recipient:
+    """Normalize an address as providers send it ("33612345678", "+33 6 12...", "tel:+33...").
+
+    `home`: the region of a national number ("06 12 34 56 78": one leading 0), for a provider
+    whose API takes them (SMSPartner's, French numbers); without it a national number is kept
+    as it came, with no country, since nothing says which country's it is."""
+    e164 = (_national(raw, home) if home else None) or _candidate(raw)
     if e164 is None:
         return Recipient(None, raw, None, None)
     possible, region = _region(e164)
     if not possible:
         return Recipient(None, raw, region, None)
     return Recipient(e164, raw, region, _operator(e164[1:]))
+
+
+def _national(raw: str, home: str) -> str | None:
+    """A national number of region `home` in E.164, or None if `raw` is not one."""
+    text = raw.strip()
+    if not text.startswith("0") or text.startswith("00") or len(text) > 32:
+        return None
+    if not all(ch.isdigit() or ch in " .-()" for ch in text) or not text.isascii():
+        return None
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, home)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def parse_recipient_exactly(raw: str) -> Recipient:
