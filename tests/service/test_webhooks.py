@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -291,6 +292,47 @@ async def test_wrong_or_missing_credentials_are_refused_and_nothing_is_stored(
     assert (
         await svc.metric("dlrkit_webhook_rejections_total", provider=provider, reason="auth") == 1
     )
+
+
+async def test_refusals_are_logged_with_their_reason_and_the_url_a_signature_covered(
+    svc: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The answer reaches only the provider: the operator learns from the log why webhooks are
+    refused, for a Plivo signature against which URL (a proxy in front changes it), and a flood
+    of them gives one line per reason now and then, not one per request."""
+    body = fixture_bytes("plivo/message_delivered.form")
+    headers = {"Content-Type": FORM, **_plivo("/webhooks/plivo?other=1", body)}
+    with caplog.at_level("WARNING", logger="dlrkit.service"):
+        for _ in range(3):
+            r = await svc.client.post("/webhooks/plivo", content=body, headers=headers)
+            assert r.status_code == 403
+        r = await svc.client.post(
+            "/webhooks/infobip", content=b"{", headers={"Content-Type": JSON, "Authorization": ""}
+        )
+    lines = [rec.getMessage() for rec in caplog.records if "refused a" in rec.getMessage()]
+    assert len(lines) == 2, lines  # the three Plivo ones share a line; Infobip's has its own
+    assert lines[0].startswith("refused a plivo webhook: 403, X-Plivo-Signature-V3")
+    assert "(checked against https://dlr.example.com/webhooks/plivo; see --public-url)" in lines[0]
+    assert lines[1].startswith("refused a infobip webhook: 401")
+
+
+def test_a_quiet_reason_logs_again_with_the_count_it_held_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from dlrkit.service.webhooks import Refusals
+
+    refusals = Refusals(every=0.05)
+    with caplog.at_level("WARNING", logger="dlrkit.service"):
+        for _ in range(4):
+            refusals.note("smspartner", "auth", 403, "token does not match")
+        time.sleep(0.06)
+        refusals.note("smspartner", "auth", 403, "token does not match")
+    lines = [rec.getMessage() for rec in caplog.records]
+    assert lines == [
+        "refused a smspartner webhook: 403, token does not match",
+        "refused a smspartner webhook: 403, token does not match"
+        " (and 3 more for this reason since the last such line)",
+    ]
 
 
 async def test_a_tampered_body_fails_the_signature(svc: Service) -> None:

@@ -91,7 +91,13 @@ def channel_hint(name: Channel | str | None) -> Channel | None:
         return Channel(word.lower())
     named = named_channel(word)
     if named is None:
-        raise InputError(f"unknown channel {name!r}", provider=PROVIDER, field="channel")
+        ours = ", ".join(c.value for c in Channel)
+        raise InputError(
+            f"unknown channel {name!r}: one of {ours}, or an Infobip channel name"
+            " (WHATSAPP, VIBER_BM, RCS, MESSENGER, TELEGRAM...: chat apps are stored as chat)",
+            provider=PROVIDER,
+            field="channel",
+        )
     return named
 
 

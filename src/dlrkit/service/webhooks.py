@@ -67,6 +67,22 @@ class Ingest:
         self.accounts = {p: self.settings.accounts_for(p) for p in openapi.ACCEPTED_TYPES}
         self._counters: dict[tuple[str, ...], Any] = {}
         self._timers: dict[str, Any] = {}
+        self.refusals = Refusals()
+
+    def refuse(
+        self,
+        provider: str,
+        reason: str,
+        status: int,
+        problem: str,
+        field: str | None = None,
+        *,
+        detail: str = "",
+    ) -> Response:
+        """Count a refused webhook, say why in the log (see `Refusals`), and answer it."""
+        self.metrics.reject(provider, reason)
+        self.refusals.note(provider, reason, status, problem + detail)
+        return error_response(status, problem, field)
 
     def count(self, metric: str, *labels: str, amount: float = 1) -> None:
         """Add to a labelled counter of `metrics`, its series resolved once."""
@@ -82,6 +98,30 @@ class Ingest:
         if series is None:
             series = self._timers[provider] = self.metrics.ingest_seconds.labels(provider)
         series.observe(seconds)
+
+
+class Refusals:
+    """Says in the log why webhooks are refused: at most one line per provider and reason every
+    `every` seconds, with how many more were refused meanwhile. A provider whose account is
+    set up wrong, or a proxy that changes the URL a signature covers, then shows in the log
+    (the answer alone reaches only the provider) without a flood of bad requests filling it."""
+
+    def __init__(self, every: float = 10.0):
+        self.every = every
+        self._last: dict[tuple[str, str], float] = {}
+        self._quiet: dict[tuple[str, str], int] = {}
+
+    def note(self, provider: str, reason: str, status: int, problem: str) -> None:
+        key = (provider, reason)
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self.every:
+            self._quiet[key] = self._quiet.get(key, 0) + 1
+            return
+        self._last[key] = now
+        more = self._quiet.pop(key, 0)
+        since = f" (and {more} more for this reason since the last such line)" if more else ""
+        log.warning("refused a %s webhook: %d, %s%s", provider, status, problem, since)
 
 
 class _TooLarge(Exception):
@@ -158,33 +198,32 @@ async def receive(request: Request, provider: str, path_token: str | None = None
         content_type = media_type = openapi.QUERY_TYPE
         query = request.url.query
         if len(query) > ctx.settings.max_body:
-            metrics.reject(provider, "size")
-            return error_response(
-                413, f"query string larger than {ctx.settings.max_body} bytes", "query"
-            )
+            problem = f"query string larger than {ctx.settings.max_body} bytes"
+            return ctx.refuse(provider, "size", 413, problem, "query")
         signed, body = b"", _query_report(provider, query)
     else:
         content_type = request.headers.get("content-type", "")
         media_type = content_type.split(";")[0].strip().lower()
         accepted = openapi.ACCEPTED_TYPES[provider]
         if media_type not in accepted:
-            metrics.reject(provider, "type")
             shown = media_type or "none"
-            return error_response(
-                415,
+            problem = (
                 f"content type {shown!r} not accepted; {provider} webhooks accept"
-                f" {', '.join(accepted)}",
-                "content-type",
+                f" {', '.join(accepted)}"
             )
+            return ctx.refuse(provider, "type", 415, problem, "content-type")
         try:
             body = await read_body(request, ctx.settings.max_body)
         except _TooLarge:
-            metrics.reject(provider, "size")
-            return error_response(413, f"body larger than {ctx.settings.max_body} bytes", "body")
+            problem = f"body larger than {ctx.settings.max_body} bytes"
+            return ctx.refuse(provider, "size", 413, problem, "body")
         signed = body
 
+    signed_url = (
+        _signed_url(request, ctx.settings.public_url) if provider in auth.URL_SIGNED else ""
+    )
     presented = auth.Presented(
-        url=_signed_url(request, ctx.settings.public_url) if provider in auth.URL_SIGNED else "",
+        url=signed_url,
         headers=request.headers,
         query=request.query_params,
         path_token=path_token,
@@ -198,16 +237,17 @@ async def receive(request: Request, provider: str, path_token: str | None = None
         insecure=ctx.settings.insecure_webhooks,
     )
     if verdict.status != 200:
-        metrics.reject(provider, "auth")
-        return error_response(verdict.status, verdict.problem)
+        # the URL a signature covers is where a proxy in front most often breaks it
+        where = f" (checked against {signed_url}; see --public-url)" if signed_url else ""
+        return ctx.refuse(provider, "auth", verdict.status, verdict.problem, detail=where)
 
     parsed: list[Incoming] = []
     try:
         parsed = _incoming(ctx, body, provider, content_type, request.query_params)
         items = check_batch(parsed)
     except InputError as exc:  # from the adapter, or a value no store can hold (NUL, too long)
-        metrics.reject(provider, "malformed")
-        return error_response(422, exc.problem, _report_field(exc.field, parsed))
+        field = _report_field(exc.field, parsed)
+        return ctx.refuse(provider, "malformed", 422, exc.problem, field, detail=f" ({field})")
     except Exception:  # a bug in parsing or classifying: refuse, keep the trace in the log only
         log.exception("%s adapter failed on a %d-byte payload", provider, len(body))
         metrics.reject(provider, "malformed")
@@ -216,8 +256,8 @@ async def receive(request: Request, provider: str, path_token: str | None = None
     try:
         duplicates = await ctx.sink.persist(items)
     except InputError as exc:
-        metrics.reject(provider, "malformed")
-        return error_response(422, exc.problem, _report_field(exc.field))
+        field = _report_field(exc.field)
+        return ctx.refuse(provider, "malformed", 422, exc.problem, field, detail=f" ({field})")
     except Exception:  # the store or broker is down: not stored, so the provider must retry
         log.exception("storage unavailable: %d %s report(s) not stored", len(items), provider)
         metrics.reject(provider, "storage")
