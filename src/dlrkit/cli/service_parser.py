@@ -66,13 +66,19 @@ def add_service_commands(sub: Any, handlers: Any) -> None:
     p.add_argument(
         "--public-url",
         metavar="URL",
-        help="this service's URL as providers call it, when behind a proxy (Plivo signs it)",
+        help="this service's URL as providers call it, when behind a proxy (Plivo signs it; "
+        "DLRKIT_PUBLIC_URL)",
     )
     p.add_argument(
-        "--max-body", type=int, metavar="BYTES", help="largest webhook body (default 1 MiB)"
+        "--max-body",
+        type=int,
+        metavar="BYTES",
+        help="largest webhook body (DLRKIT_MAX_BODY; default 1 MiB)",
     )
     p.add_argument(
-        "--broker", metavar="URL", help="hand reports to a broker (nats://...) instead of the store"
+        "--broker",
+        metavar="URL",
+        help="hand reports to a broker (nats://...) instead of the store (DLRKIT_BROKER_URL)",
     )
     _policy_option(p)
     p.add_argument(
