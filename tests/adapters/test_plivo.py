@@ -347,6 +347,7 @@ def test_detect(doc: object, expected: bool) -> None:
     ("doc", "field"),
     [
         ({"HangupCauseCode": "4000"}, "CallUUID"),
+        ({"foo": "bar"}, "MessageUUID"),  # neither kind of callback: the message one is named
         ({"CallUUID": "  "}, "CallUUID"),
         ({"Status": "sent"}, "MessageUUID"),
         ({"MessageUUID": "m"}, "Status"),

@@ -216,7 +216,7 @@ def test_detect(doc: object, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("doc", "field"),
     [
-        ({"phoneNumber": "06", "status": "delivered"}, "messageId"),
+        ({"phoneNumber": "06", "status": "delivered"}, "msgId"),  # named as a DLR names it
         ({"msgId": "1", "phoneNumber": "06"}, "status"),
         ({"msgId": "1", "status": "ko", "date": "01/08/2025"}, "date"),
         ({"msgId": "1", "status": "ko", "statusDate": "99999999999999"}, "statusDate"),

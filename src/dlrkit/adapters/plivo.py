@@ -134,6 +134,10 @@ def _send_answer(doc: Mapping[str, object]) -> list[Report]:
     return reports
 
 
+# Keys only a call's callbacks carry: a payload with none of them and no MessageUUID is neither
+_CALL_KEY = re.compile(r"^(Call|Hangup|Answer|Bill|Ring)|^(Direction|Duration|StartTime|EndTime)$")
+
+
 def _one(doc: object, path: str) -> Report:
     if not isinstance(doc, Mapping):
         raise InputError(
@@ -152,6 +156,12 @@ def _one(doc: object, path: str) -> Report:
         return _message_report(doc, path)
     if is_dial_event(doc):
         return dial_report(doc, path)
+    if "CallUUID" not in doc and not any(_CALL_KEY.match(str(key)) for key in doc):
+        raise InputError(
+            "neither MessageUUID (a message callback) nor CallUUID (a call callback)",
+            provider=PROVIDER,
+            field=path + "MessageUUID",
+        )
     return call_report(doc, path)
 
 

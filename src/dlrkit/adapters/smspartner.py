@@ -322,8 +322,9 @@ def _status_report(
     doc: Mapping[str, object], path: str, source: str, default_id: str | None
 ) -> Report:
     message_id = _id(doc, path) or default_id
-    if message_id is None:
-        raise InputError("missing", provider=PROVIDER, field=path + "messageId")
+    if message_id is None:  # named as this kind of payload names it
+        name = "messageId" if source == "smspartner.status" else "msgId"
+        raise InputError("missing", provider=PROVIDER, field=path + name)
     status_key = f.present(doc, *_STATUS_KEYS) or "status"
     word = f.required(doc, status_key, PROVIDER, path)
     if _SMPP_WORD.fullmatch(word):
