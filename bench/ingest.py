@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--duration 10] [--connections 64] [--workers 1]
         [--store-writer process|thread] [--provider infobip] [--reports-per-webhook 1]
-        [--broker nats://127.0.0.1:4222]
+        [--broker nats://127.0.0.1:4222] [--no-route-alone]
 
 Starts the real server (`python -m dlrkit serve`, SQLite in a temporary directory, every commit
 fsynced; or, with --broker, a stateless ingest node on a JetStream stream of its own) and drives
@@ -21,7 +21,11 @@ verified, parsed, classified and written. Then, in the same run and on the same 
    inflates far less than it does the wall-clock figures, and wrk's;
 5. the CPU time other processes took on the machine during each run (its busy time less the
    server's, wrk's and this script's): a run beside other work (several CPU-seconds) is not
-   comparable with a run on a quiet machine.
+   comparable with a run on a quiet machine;
+6. unless `--no-route-alone` (or with `--broker`): the same webhooks to the same app, on the same
+   port, with storage taken out (`bench/ingest_front.py`'s sink, which acknowledges every report
+   at once and keeps none): what the route itself allows, the most any store could give the
+   ratio above.
 
 Goal on a 2-core machine: over 5,000 reports/s durable, p99 under 50 ms, at least half the
 no-op ceiling. Prints a table and one JSON line (`--json`: the JSON line only).
@@ -217,6 +221,32 @@ async def in_stream(broker: str) -> int:
         await js.close()
 
 
+def route_alone(
+    base: str, port: int, work: Path, requests: tuple[Path, Path], args: argparse.Namespace
+) -> dict[str, Any]:
+    """The webhooks again, to the same app on the same port (so the signed requests still hold)
+    with bench/ingest_front.py's sink: every report acknowledged at once, none kept."""
+    front = Path(__file__).with_name("ingest_front.py")
+    command = [sys.executable, str(front), "--serve", str(port), str(work / "alone")]
+    server = subprocess.Popen(command, env={**os.environ, **SECRETS}, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the route-alone server did not start")
+            time.sleep(0.2)
+        wrk(base, requests[0], args, 2, server.pid)
+        return wrk(base, requests[1], args, args.duration, server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -230,6 +260,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     write_requests(noop, base, args.provider, payloads[: min(len(payloads), 50_000)], NOOP)
 
     server = start_server(work / "data", port, args)
+    alone: dict[str, Any] | None = None
     try:
         print("warming up ...", file=sys.stderr)
         wrk(base, noop, args, 2, server.pid)
@@ -243,6 +274,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     stored = stored_reports(work / "data", args) - before
+    if not (args.no_route_alone or args.broker):
+        print(f"the route alone (nothing stored), {args.duration} s ...", file=sys.stderr)
+        alone = route_alone(base, port, work, (warm, main), args)
     return {
         "provider": args.provider,
         "workers": args.workers,
@@ -262,6 +296,10 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "other_cpu_s": round(hooks["other_cpu_s"], 1),
         "other_cpu_s_noop": round(ceiling["other_cpu_s"], 1),
         "ratio": round(hooks["per_second"] / ceiling["per_second"], 3),
+        "route_alone_per_s": round(alone["per_second"], 1) if alone else None,
+        "route_alone_ratio": round(alone["per_second"] / ceiling["per_second"], 3)
+        if alone
+        else None,
         "answered_2xx": hooks["ok"],
         "refused_or_failed": hooks["status_errors"] + hooks["errors"],
         "repeated_requests": hooks["wrapped"],
@@ -292,6 +330,11 @@ def main() -> int:
     parser.add_argument(
         "--max-rate", type=float, default=15000, help="webhooks/s to prepare for (no repeats)"
     )
+    parser.add_argument(
+        "--no-route-alone",
+        action="store_true",
+        help="skip the last run: the route with storage taken out (bench/ingest_front.py's sink)",
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON line only")
     args = parser.parse_args()
     if args.reports_per_webhook > 1 and args.provider != "infobip":
@@ -314,6 +357,20 @@ def main() -> int:
             ("no-op endpoint req/s (ceiling)", f"{result['noop_per_s']:,.0f}"),
             ("no-op p50 / p99", f"{result['noop_p50_ms']:.1f} / {result['noop_p99_ms']:.1f} ms"),
             ("webhooks / no-op", f"{result['ratio']:.2f}"),
+            *(
+                [
+                    (
+                        "route alone, nothing stored: webhooks/s",
+                        f"{result['route_alone_per_s']:,.0f}",
+                    ),
+                    (
+                        "route alone / no-op (the most a store could give)",
+                        f"{result['route_alone_ratio']:.2f}",
+                    ),
+                ]
+                if result["route_alone_per_s"] is not None
+                else []
+            ),
             (
                 "server CPU per webhook / no-op",
                 f"{result['server_cpu_us_per_webhook']} / {result['server_cpu_us_per_noop']} µs",
