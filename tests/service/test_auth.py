@@ -71,6 +71,21 @@ def test_several_accounts_any_may_vouch() -> None:
     assert missing.status == 401
 
 
+def test_missing_credentials_name_what_each_account_takes() -> None:
+    """With a basic and an HMAC account, a request carrying neither is told of both."""
+    accounts = (
+        Account(provider="infobip", auth="basic", username="u", password="p"),
+        Account(provider="infobip", name="h", auth="hmac", secret="k"),
+    )
+    missing = auth.verify("infobip", accounts, _presented({"Authorization": "Bearer zzz"}))
+    assert missing.status == 401
+    assert "Authorization: Basic" in missing.problem
+    assert "X-Signature" in missing.problem
+    alone = auth.verify("infobip", accounts[:1], _presented())
+    assert alone.status == 401
+    assert "X-Signature" not in alone.problem
+
+
 def test_hmac_header_name_and_algorithm_are_configurable() -> None:
     account = Account(
         provider="infobip", auth="hmac", secret="k", header="X-IB-Sig", algorithm="sha512"

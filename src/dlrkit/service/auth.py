@@ -239,4 +239,8 @@ def verify(
         if v.status == 200:
             return v
     wrong = [v for v in verdicts if v.status == 403]
-    return wrong[0] if wrong else verdicts[0]
+    if wrong:
+        return wrong[0]
+    # nothing any account looks for: say what each would take (basic auth, an HMAC header...)
+    wanted = list(dict.fromkeys(v.problem for v in verdicts))
+    return Verdict(401, wanted[0] if len(wanted) == 1 else "; or ".join(wanted))
