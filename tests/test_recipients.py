@@ -90,3 +90,18 @@ def test_smspartner_national_numbers_are_french() -> None:
     infobip = b'{"results": [{"messageId": "m1", "to": "0612349904", "status": {"groupId": 3}}]}'
     (other,) = normalize(infobip, "infobip")
     assert (other.recipient, other.country) == ("0612349904", None)  # Infobip names no home
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164", "country"),
+    [
+        ("061234567", None, None),  # a digit short: possible somewhere, valid nowhere
+        ("0692123456", "+262692123456", "RE"),  # French national numbering, Réunion's number
+        ("0000000000", None, None),
+    ],
+)
+def test_a_national_number_must_be_valid_in_its_plan(
+    raw: str, e164: str | None, country: str | None
+) -> None:
+    r = parse_recipient(raw, "FR")
+    assert (r.e164, r.country) == (e164, country)

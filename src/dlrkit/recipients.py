@@ -178,8 +178,13 @@ def parse_recipient(raw: str, home: str | None = None) -> Recipient:
     return Recipient(e164, raw, region, _operator(e164[1:]))
 
 
+# Regions that share a home region's national numbering: a French "0692..." is in Réunion
+_NATIONAL_PLANS = {"FR": ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF")}
+
+
 def _national(raw: str, home: str) -> str | None:
-    """A national number of region `home` in E.164, or None if `raw` is not one."""
+    """A valid national number of region `home` (or of a region sharing its national
+    numbering) in E.164, or None if `raw` is not one."""
     text = raw.strip()
     if not text.startswith("0") or text.startswith("00") or len(text) > 32:
         return None
@@ -187,13 +192,14 @@ def _national(raw: str, home: str) -> str | None:
         return None
     import phonenumbers
 
-    try:
-        number = phonenumbers.parse(text, home)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    for region in _NATIONAL_PLANS.get(home, (home,)):
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(number):  # a possible length is not enough here
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
 
 
 def parse_recipient_exactly(raw: str) -> Recipient:

@@ -160,3 +160,42 @@ async def test_the_description_documents_the_get_webhooks(svc: Service) -> None:
         assert "requestBody" not in paths[path]["get"]
     assert "get" not in paths["/webhooks/infobip"]
     assert "get" not in paths["/webhooks/smpp"]
+
+
+async def test_an_encoded_separator_in_a_signed_query_is_refused(svc: Service) -> None:
+    """Plivo signs the decoded pairs joined by & and =, so "ErrorCode=30%26From%3D1..." signs
+    as "ErrorCode=30&From=1...": the same signature over another report. Refused, unstored."""
+    honest = {k: v for k, v in PLIVO_STATUS.items() if k not in ("ErrorCode", "From")}
+    signed_path = "/webhooks/plivo?" + urlencode({**honest, "ErrorCode": "30", "From": "1415"})
+    smuggled = {**honest, "ErrorCode": "30&From=1415"}
+    path = "/webhooks/plivo?" + urlencode(smuggled)
+    r = await svc.client.get(path, headers=_signed(signed_path))
+    assert r.status_code == 403, r.text
+    assert r.json()["field"] == "query"
+    await _nothing_stored(svc)
+
+
+async def test_head_stores_nothing(svc: Service) -> None:
+    """Starlette answers HEAD wherever GET is served; no provider calls back with it."""
+    r = await svc.client.request(
+        "HEAD",
+        "/webhooks/smspartner?token=" + ACCOUNT_ENV["DLRKIT_SMSPARTNER_TOKEN"].split(",")[0],
+        content=b"msgId=1&phoneNumber=0612345678&status=delivered",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, POST"
+    await _nothing_stored(svc)
+
+
+async def test_the_refusal_log_shows_a_query_by_its_names_only(
+    svc: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = "/webhooks/plivo?" + urlencode({**PLIVO_STATUS, "key": "s3cr3t"})
+    with caplog.at_level("WARNING", logger="dlrkit.service"):
+        r = await svc.client.get(path, headers=_signed(path + "x"))
+    assert r.status_code == 403
+    (line,) = [rec.getMessage() for rec in caplog.records if "refused a" in rec.getMessage()]
+    assert "checked against https://dlr.example.com/webhooks/plivo?DeliveryReportTime&" in line
+    assert "s3cr3t" not in line
+    assert PLIVO_STATUS["To"] not in line

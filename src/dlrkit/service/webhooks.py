@@ -183,6 +183,20 @@ def _query_report(provider: str, query: str) -> bytes:
     return urlencode([(k, v) for k, v in pairs if k != "token"]).encode("utf-8")
 
 
+def _ambiguous(query: str) -> bool:
+    """Whether a decoded name holds '&' or '=', or a decoded value '&' (see `receive`)."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return any("&" in k or "=" in k or "&" in v for k, v in pairs)
+
+
+def _shown(url: str) -> str:
+    """A URL for the log: its query's names only (a GET report's values are a recipient's
+    number and the like; an operator's own parameters may be secrets)."""
+    base, _, query = url.partition("?")
+    names = sorted({k for k, _ in parse_qsl(query, keep_blank_values=True)})
+    return base + (f"?{'&'.join(names)}" if names else "")
+
+
 def _signed_url(request: Request, public_url: str | None) -> str:
     if not public_url:
         return str(request.url)
@@ -194,12 +208,19 @@ async def receive(request: Request, provider: str, path_token: str | None = None
     ctx: Ingest = request.app.state.ingest
     started = time.perf_counter()
     metrics = ctx.metrics
+    if request.method == "HEAD":  # Starlette's companion of GET: no callback comes that way
+        return error_response(405, "webhooks come as POST or GET", headers={"Allow": "GET, POST"})
     if request.method == "GET":  # a callback told to use GET: the report is the query string
         content_type = media_type = openapi.QUERY_TYPE
         query = request.url.query
         if len(query) > ctx.settings.max_body:
             problem = f"query string larger than {ctx.settings.max_body} bytes"
             return ctx.refuse(provider, "size", 413, problem, "query")
+        if provider in auth.URL_SIGNED and _ambiguous(query):
+            # Plivo signs the decoded pairs joined by & and =: "a=1%26b%3D2" would sign as
+            # "a=1&b=2", another report under the same signature
+            problem = "a query parameter holds an encoded '&' or '=': it is not signed apart"
+            return ctx.refuse(provider, "auth", 403, problem, "query")
         signed, body = b"", _query_report(provider, query)
     else:
         content_type = request.headers.get("content-type", "")
@@ -238,7 +259,7 @@ async def receive(request: Request, provider: str, path_token: str | None = None
     )
     if verdict.status != 200:
         # the URL a signature covers is where a proxy in front most often breaks it
-        where = f" (checked against {signed_url}; see --public-url)" if signed_url else ""
+        where = f" (checked against {_shown(signed_url)}; see --public-url)" if signed_url else ""
         return ctx.refuse(provider, "auth", verdict.status, verdict.problem, detail=where)
 
     parsed: list[Incoming] = []
