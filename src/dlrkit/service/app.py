@@ -34,6 +34,7 @@ DESCRIPTION = (
     "outcome per message out. Webhooks are verified per provider account and acknowledged only once "
     "durable; queries need an API key (`dlrkit keys create`)."
 )
+YOUNG_OBJECTS = 20_000  # the collector's first threshold while the app runs (see `lifespan`)
 LINKS = {
     "docs": "/docs",
     "openapi": "/openapi.json",
@@ -92,9 +93,16 @@ def create_app(
             # collection no longer walks it, a pause of ~50 ms a few times a minute under load,
             # which made the webhooks' p99 (docs/benchmarks.md). Back in sight when it stops.
             gc.freeze()
+            # Young objects are collected after 20,000 allocations instead of 700: a webhook
+            # makes hundreds, nearly all freed by reference counting, so the default ran a
+            # collection every request or two for almost nothing (5,550-5,820 -> 6,070-6,090
+            # webhooks/s in alternating runs of bench/ingest.py; docs/benchmarks.md).
+            threshold = gc.get_threshold()
+            gc.set_threshold(YOUNG_OBJECTS, *threshold[1:])
             try:
                 yield
             finally:
+                gc.set_threshold(*threshold)
                 gc.unfreeze()
                 await own_sink.close()
         finally:
