@@ -10,8 +10,9 @@ real app (`create_app`) with one substitution made here, in the benchmark: its s
 acknowledges every report at once (after `--delay` seconds, to imitate a store's latency), so
 no report is kept. Requests are the same signed Infobip reports as bench/ingest.py's, driven by
 wrk through bench/ingest.lua. Prints webhooks/s against the no-op endpoint's req/s, their
-ratio, and the server's CPU per request: the ratio is the most any store could give
-`bench/ingest.py`'s "half the no-op ceiling" goal.
+ratio, and the server's CPU per request: roughly what the route allows `bench/ingest.py`'s
+"half the no-op ceiling" goal (not a strict bound: answering each request at once costs the
+event loop more than answering a committed group together).
 """
 
 from __future__ import annotations
