@@ -171,18 +171,26 @@ def start_server(data: Path, port: int, args: argparse.Namespace) -> subprocess.
     else:
         command += ["--store-writer", args.store_writer]
     server = subprocess.Popen(command, env={**os.environ, **SECRETS}, stderr=subprocess.PIPE)
+    wait_healthy(server, f"http://127.0.0.1:{port}", "dlrkit serve")
+    return server
+
+
+def wait_healthy(server: subprocess.Popen[bytes], base: str, what: str) -> None:
+    """Return once `server` answers GET /healthz; RuntimeError (the server killed) if it exits
+    or has not answered within 60 s."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"dlrkit serve exited: {server.stderr.read().decode()}")  # type: ignore[union-attr]
+            said = server.stderr.read().decode() if server.stderr else ""
+            raise RuntimeError(f"{what} exited: {said}")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
     server.kill()
-    raise RuntimeError("dlrkit serve did not answer /healthz within 60 s")
+    raise RuntimeError(f"{what} did not answer /healthz within 60 s")
 
 
 def stored_reports(data: Path, args: argparse.Namespace) -> int:
@@ -231,16 +239,7 @@ def route_alone(
     command = [sys.executable, str(front), "--serve", str(port), str(work / "alone")]
     server = subprocess.Popen(command, env={**os.environ, **SECRETS}, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the route-alone server did not start")
-            time.sleep(0.2)
+        wait_healthy(server, base, "the route-alone server")
         wrk(base, requests[0], args, 2, server.pid)
         return wrk(base, requests[1], args, args.duration, server.pid)
     finally:

@@ -24,14 +24,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from ingest import NOOP, SECRETS, bodies, free_port, write_requests
+from ingest import NOOP, SECRETS, bodies, free_port, wait_healthy, write_requests
 from ingest import wrk as run_wrk
 
 
@@ -91,16 +88,7 @@ def main() -> int:
         command += ["--delay", str(args.delay)]
         server = subprocess.Popen(command, env={**os.environ, **SECRETS})
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the server did not start")
-                time.sleep(0.2)
+            wait_healthy(server, base, "the server")
             run_wrk(base, noop, args, 2, server.pid)  # warm up
             run_wrk(base, hooks, args, 2, server.pid)
             ceiling = run_wrk(base, noop, args, args.duration, server.pid)
